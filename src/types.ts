@@ -1,0 +1,173 @@
+// The shared vocabulary of the harness. Imports nothing; every other module may import it.
+
+/** A sociodemographic persona (or the no-persona control). Attributes are categorical analysis columns. */
+export interface Persona {
+  id: string;
+  /** Coarse dimension: gender, race, religion, disability, or "control". */
+  group: string;
+  /** The persona description inserted into the persona instruction template; "" for the control. */
+  text: string;
+  /** Extra categorical columns (e.g. { religion: "muslim" }) usable as analysis factors. */
+  attributes: Record<string, string>;
+  isControl: boolean;
+}
+
+/** One answer class of a classification task and the words that count as naming it. */
+export interface TaskLabel {
+  id: string;
+  /** Words or phrases that name this label in a response (matched case-insensitively, whole-word). */
+  words: string[];
+}
+
+export interface Task {
+  id: string;
+  description: string;
+  labels: TaskLabel[];
+  /** Item fields the paraphrase templates may reference as {field}. */
+  fields: string[];
+}
+
+/** One wording of a task's instruction; `{field}` placeholders are filled from the item. */
+export interface Paraphrase {
+  id: string;
+  task: string;
+  template: string;
+}
+
+export interface Item {
+  id: string;
+  task: string;
+  fields: Record<string, string>;
+  /** Gold label id when the dataset has one (not needed for refusal measurement). */
+  gold?: string;
+}
+
+export interface ModelRef {
+  /** Short name used in tables and as the `model` factor. */
+  id: string;
+  /** File path, directory (ONNX) or `hf:` URI. */
+  source: string;
+}
+
+export interface DecodingSettings {
+  maxTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topK: number;
+  topP: number;
+  /** Base seed for sampled decoding; combined with the replicate index. */
+  seed: number;
+}
+
+/** One cell of the plan, before it is bound to a model file. */
+export interface PlannedTrial {
+  /** Position in the seeded random plan order (0-based). */
+  seq: number;
+  model: ModelRef;
+  persona: Persona;
+  task: Task;
+  paraphrase: Paraphrase;
+  item: Item;
+  replicate: number;
+}
+
+export type Role = "system" | "user" | "assistant";
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+/** Where the persona instruction went: a system message, the user turn (no system support), or nowhere (control). */
+export type PersonaPlacement = "system" | "user-prefix" | "none";
+
+export interface RenderedPrompt {
+  messages: ChatMessage[];
+  placement: PersonaPlacement;
+  /** The exact text the model sees (after its chat template). */
+  text: string;
+}
+
+/** Probability mass the model puts on its first response token, reduced to what the detectors need. */
+export interface FirstTokenRecord {
+  /** Mass on the first tokens of each label's words (a token shared by labels is counted for each). */
+  labelMass: Record<string, number>;
+  /** Mass on the union of all label first tokens (each token once). */
+  answerMass: number;
+  /** Mass on refusal-onset first tokens that are not also label first tokens. */
+  refusalMass: number;
+  /** The k most likely tokens, high to low. */
+  topK: { token: number; text: string; p: number }[];
+}
+
+export interface GenerationRequest {
+  prompt: RenderedPrompt;
+  decoding: DecodingSettings;
+  /** Seed for this trial's sampling (decoding.seed mixed with the replicate). */
+  seed: number;
+  /** Label words and refusal openings whose first tokens are read. */
+  watch: WatchList;
+}
+
+export interface WatchList {
+  labels: TaskLabel[];
+  refusalOnsets: string[];
+  topK: number;
+}
+
+export interface GenerationResult {
+  firstToken: FirstTokenRecord | null;
+  text: string;
+  generatedTokens: number;
+  latencyMs: number;
+  /** Set when this one trial failed; the others in the batch stand. */
+  error?: string;
+}
+
+export interface ModelInfo {
+  backend: string;
+  /** sha256 of the model file (GGUF) or of the model files (ONNX dir), hex. */
+  sha256: string;
+  path: string;
+  name: string;
+  chatTemplate: string | null;
+  supportsSystem: boolean;
+  details: Record<string, unknown>;
+}
+
+/** A loaded model: batch in, batch out, results in request order. */
+export interface Backend {
+  readonly info: ModelInfo;
+  /** Renders chat messages with the model's own chat template (or the plain-text fallback). */
+  render(messages: ChatMessage[]): string;
+  generate(requests: GenerationRequest[]): Promise<GenerationResult[]>;
+  /** Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export type Outcome = "answer" | "refusal" | "partial" | "invalid";
+
+export interface Detection {
+  detector: string; // id@version
+  outcome: Outcome;
+  /** Parsed label id, or null. */
+  answer: string | null;
+  /** 1 for refusal or partial refusal, else 0. */
+  refusal: 0 | 1;
+  /** First-token refusal probability, when the detector uses it. */
+  pRefusal: number | null;
+  /** Which rule decided, for audits. */
+  rule: string | null;
+}
+
+/** What a detector sees of one trial. */
+export interface DetectorInput {
+  text: string;
+  labels: TaskLabel[];
+  firstToken: FirstTokenRecord | null;
+}
+
+export interface RefusalDetector {
+  readonly id: string;
+  readonly version: number;
+  detect(input: DetectorInput): Detection;
+}
