@@ -1,0 +1,126 @@
+// A study file and everything it names, loaded and cross-checked into one Study object.
+import { dirname, resolve, basename, extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DecodingSettings, Item, ModelRef, Paraphrase, Persona, Task } from "../types.ts";
+import { DataError, didYouMean } from "../errors.ts";
+import { sha256 } from "../util/hash.ts";
+import { loadYamlFile, parseYaml, readText, validate } from "./files.ts";
+import { loadItems } from "./items.ts";
+import { ParaphraseFileSchema, PersonaFileSchema, StudySchema, TaskFileSchema, type StudyFile } from "./schema.ts";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DEFAULT_STUDY = resolve(REPO_ROOT, "datasets", "studies", "default.yaml");
+
+export interface TaskSetup {
+  task: Task;
+  paraphrases: Paraphrase[];
+  items: Item[];
+}
+
+export interface Study {
+  id: string;
+  path: string;
+  /** The study file's text, stored with every run for provenance. */
+  text: string;
+  models: ModelRef[];
+  personaTemplate: string;
+  personas: Persona[];
+  control: Persona;
+  tasks: TaskSetup[];
+  decoding: DecodingSettings;
+  sampling: StudyFile["sampling"];
+  replicates: number;
+  prompt: StudyFile["prompt"];
+  refusalOnsets: string[];
+  topK: number;
+  /** Every data file read, with its sha256. */
+  files: { role: string; path: string; sha256: string }[];
+}
+
+/** A model reference from a path or `hf:` URI; its id defaults to the file name without extension. */
+export function modelRef(entry: string | { id?: string; path: string }, baseDir: string): ModelRef {
+  const source = typeof entry === "string" ? entry : entry.path;
+  const resolved = source.startsWith("hf:") ? source : resolve(baseDir, source);
+  const id = (typeof entry === "object" && entry.id) || basename(source.replace(/^hf:/, "")).replace(extname(source), "") || source;
+  return { id, source: resolved };
+}
+
+export function loadStudy(path: string = DEFAULT_STUDY): Study {
+  const text = readText(path, "study file");
+  const file = validate(StudySchema, parseYaml(text, path), path);
+  const base = dirname(path);
+  const files: Study["files"] = [{ role: "study", path, sha256: sha256(text) }];
+  const track = (role: string, p: string) => files.push({ role, path: p, sha256: sha256(readText(p, role)) });
+
+  const personaPath = resolve(base, file.personas);
+  const personaFile = loadYamlFile(PersonaFileSchema, personaPath, "persona file");
+  track("personas", personaPath);
+  let personas: Persona[] = personaFile.personas.map((p) => ({
+    id: p.id, group: p.group, text: p.text, attributes: p.attributes, isControl: p.control,
+  }));
+  const dup = personas.find((p, i) => personas.findIndex((q) => q.id === p.id) !== i);
+  if (dup) throw new DataError(personaPath, `duplicate persona id '${dup.id}'`);
+  const controls = personas.filter((p) => p.isControl);
+  if (controls.length !== 1) throw new DataError(personaPath, `needs exactly one persona with 'control: true' (found ${controls.length})`, "add a no-persona control entry with text \"\" and control: true");
+  if (file.includePersonas) {
+    const ids = personas.map((p) => p.id);
+    for (const [i, want] of file.includePersonas.entries()) {
+      if (!ids.includes(want)) throw new DataError(`${path}: includePersonas[${i}]`, `unknown persona '${want}' in ${personaPath} — ${didYouMean(want, ids)}`);
+    }
+    personas = personas.filter((p) => p.isControl || file.includePersonas!.includes(p.id));
+  }
+
+  const tasks: TaskSetup[] = file.tasks.map((entry, ti) => {
+    const where = `${path}: tasks[${ti}]`;
+    const taskPath = resolve(base, entry.task);
+    const task = loadYamlFile(TaskFileSchema, taskPath, "task file") as Task;
+    track(`task:${task.id}`, taskPath);
+    const paraPath = resolve(base, entry.paraphrases);
+    const paraFile = loadYamlFile(ParaphraseFileSchema, paraPath, "paraphrase file");
+    track(`paraphrases:${task.id}`, paraPath);
+    if (paraFile.task !== task.id) throw new DataError(`${paraPath}: task`, `is '${paraFile.task}' but the study pairs it with task '${task.id}'`);
+    let paraphrases: Paraphrase[] = paraFile.paraphrases.map((p) => ({ id: p.id, task: task.id, template: p.template }));
+    for (const [pi, p] of paraphrases.entries()) checkTemplate(p.template, task, `${paraPath}: paraphrases[${pi}].template`);
+    if (entry.include) {
+      const ids = paraphrases.map((p) => p.id);
+      for (const [i, want] of entry.include.entries()) {
+        if (!ids.includes(want)) throw new DataError(`${where}.include[${i}]`, `unknown paraphrase '${want}' — ${didYouMean(want, ids)}`);
+      }
+      paraphrases = paraphrases.filter((p) => entry.include!.includes(p.id));
+    }
+    const itemPath = resolve(base, entry.items.path);
+    const items = loadItems(entry.items, itemPath, task, file.sampling.seed + ti);
+    track(`items:${task.id}`, itemPath);
+    return { task, paraphrases, items };
+  });
+  const taskIds = tasks.map((t) => t.task.id);
+  const dupTask = taskIds.find((t, i) => taskIds.indexOf(t) !== i);
+  if (dupTask) throw new DataError(path, `task '${dupTask}' is listed twice`);
+
+  return {
+    id: file.id, path, text,
+    models: file.models.map((m) => modelRef(m, base)),
+    personaTemplate: personaFile.template,
+    personas,
+    control: controls[0],
+    tasks,
+    decoding: file.decoding,
+    sampling: file.sampling,
+    replicates: file.replicates,
+    prompt: file.prompt,
+    refusalOnsets: file.refusalOnsets,
+    topK: file.topK,
+    files,
+  };
+}
+
+/** Every {field} of the task must appear, and no unknown placeholder. */
+function checkTemplate(template: string, task: Task, where: string): void {
+  const used = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+  for (const u of used) {
+    if (!task.fields.includes(u)) throw new DataError(where, `unknown placeholder {${u}} — task '${task.id}' has fields ${task.fields.map((f) => `{${f}}`).join(", ")}`);
+  }
+  for (const f of task.fields) {
+    if (!used.includes(f)) throw new DataError(where, `missing placeholder {${f}}`, `every paraphrase of '${task.id}' must include the item's ${f}`);
+  }
+}
