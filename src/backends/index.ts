@@ -1,0 +1,59 @@
+// Picks and loads a backend for a model source. Backends are imported lazily: loading llama.cpp or
+// onnxruntime costs time and memory that a command which never touches a model should not pay.
+import { existsSync, statSync } from "node:fs";
+import type { Backend } from "../types.ts";
+import { ModelError } from "../errors.ts";
+import type { GpuChoice } from "./llamaCpp.ts";
+
+export interface BackendOptions {
+  gpu?: GpuChoice;
+  /** Sequences per batch. */
+  batch?: number;
+  threads?: number;
+  plainTemplate?: string;
+  /** ONNX: execution device and weight type. */
+  device?: string;
+  dtype?: string;
+  /** Where `hf:` downloads go. */
+  cacheDir?: string;
+}
+
+export type BackendKind = "llama.cpp" | "transformers.js";
+
+/** GGUF files (and hf: URIs naming one) go to llama.cpp; directories (and other hf: ids) to transformers.js. */
+export function backendKind(source: string): BackendKind {
+  if (source.startsWith("hf:")) return /\.gguf$|:[A-Za-z0-9_]+$/i.test(source) || /gguf/i.test(source) ? "llama.cpp" : "transformers.js";
+  if (existsSync(source) && statSync(source).isDirectory()) return "transformers.js";
+  return "llama.cpp";
+}
+
+export async function loadBackend(source: string, opts: BackendOptions = {}): Promise<Backend> {
+  const kind = backendKind(source);
+  if (kind === "llama.cpp") {
+    const { loadLlamaCpp } = await import("./llamaCpp.ts");
+    let path = source;
+    if (source.startsWith("hf:")) {
+      const { resolveModelFile } = await import("node-llama-cpp");
+      try {
+        path = await resolveModelFile(source, opts.cacheDir ?? "models");
+      } catch (e) {
+        throw new ModelError("MODEL_NOT_FOUND", `cannot fetch ${source}: ${(e as Error).message}`, "check the URI (hf:<org>/<repo>/<file>.gguf or hf:<org>/<repo>:<quant>) and your network");
+      }
+    }
+    return loadLlamaCpp(path, { gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate });
+  }
+  const { loadTransformers } = await import("./transformers.ts");
+  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, cacheDir: opts.cacheDir });
+}
+
+/** Cheap checks before anything is written: the file exists and is of a kind we can load. */
+export async function preflight(source: string): Promise<void> {
+  if (source.startsWith("hf:")) return;
+  if (backendKind(source) === "llama.cpp") {
+    const { assertGguf } = await import("./llamaCpp.ts");
+    assertGguf(source);
+  } else {
+    const { assertOnnxDir } = await import("./transformers.ts");
+    assertOnnxDir(source);
+  }
+}

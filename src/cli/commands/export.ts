@@ -1,0 +1,31 @@
+import { Command, Option } from "commander";
+import { resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { openDb } from "../../store/db.ts";
+import { finishedTrials } from "../../store/trials.ts";
+import { pickDetector } from "../detector-choice.ts";
+import { toCsv } from "../csv.ts";
+
+export function registerExport(program: Command): void {
+  program
+    .command("export")
+    .description("Write one record per finished trial (factors, prompt, response, outcome, p_refusal, detector).")
+    .requiredOption("--db <file>", "SQLite store written by `frh run`")
+    .addOption(new Option("--format <fmt>", "output format").choices(["jsonl", "csv"]).default("jsonl"))
+    .option("--out <file>", "write to a file instead of stdout")
+    .option("--detector <id@version>", "which stored detector's verdict (default: the newest rules detector)")
+    .action((o) => {
+      const db = openDb(resolve(o.db), { mustExist: true, readonly: true });
+      try {
+        const detector = pickDetector(db, o.detector);
+        const rows = finishedTrials(db, detector);
+        const text = o.format === "csv" ? toCsv(rows as unknown as Record<string, unknown>[]) : rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
+        if (o.out) {
+          writeFileSync(resolve(o.out), text);
+          process.stderr.write(`wrote ${rows.length} trials (${detector}) to ${o.out}\n`);
+        } else process.stdout.write(text);
+      } finally {
+        db.close();
+      }
+    });
+}

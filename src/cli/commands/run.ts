@@ -1,0 +1,61 @@
+import { Command, Option } from "commander";
+import { resolve } from "node:path";
+import { loadStudy, modelRef, DEFAULT_STUDY } from "../../spec/study.ts";
+import { openDb } from "../../store/db.ts";
+import { runStudy } from "../../run/run.ts";
+import { preflight } from "../../backends/index.ts";
+import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
+import { createProgress } from "../progress.ts";
+import { intOption, collect } from "../options.ts";
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("Run a study (default: the built-in study) on one or more models; resumable — re-run the same command to continue.")
+    .argument("[study]", "study file (YAML)", DEFAULT_STUDY)
+    .option("-m, --model <path-or-uri>", "model to run (GGUF file, ONNX directory or hf: URI); repeat for several; replaces the study's models", collect, [])
+    .option("--db <file>", "SQLite store (default: db/<study-id>.sqlite)")
+    .option("--limit <n>", "run only the first n trials of the seeded random plan", intOption("--limit", 1))
+    .option("--seed <n>", "plan seed (overrides sampling.seed in the study)", intOption("--seed", 0))
+    .option("--batch <n>", "prompts evaluated together (sequences per context)", intOption("--batch", 1), 8)
+    .addOption(new Option("--gpu <kind>", "GGUF on GPU: auto, cuda, vulkan or metal (default: CPU)").choices(["auto", "cuda", "vulkan", "metal"]))
+    .option("--threads <n>", "CPU threads (default: math cores)", intOption("--threads", 1))
+    .option("--device <name>", "ONNX execution device (cpu, cuda)", "cpu")
+    .option("--dtype <type>", "ONNX weights: fp32, fp16, q8, q4 (where the model offers them)")
+    .option("--quiet", "no progress output")
+    .action(async (studyPath: string, o) => {
+      const study = loadStudy(resolve(studyPath));
+      if (o.seed !== undefined) study.sampling = { ...study.sampling, seed: o.seed };
+      const models = (o.model as string[]).map((m) => modelRef(m, process.cwd()));
+      for (const m of models.length ? models : study.models) await preflight(m.source);
+      const detectors = [getDetector(DEFAULT_RULES), getDetector("first-token@1")];
+      const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
+      const db = openDb(dbPath);
+      let stop = false;
+      const onSignal = () => {
+        if (stop) process.exit(130);
+        stop = true;
+        process.stderr.write("\nstopping after the current batch (Ctrl-C again to quit now; finished trials are saved)\n");
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const progress = createProgress(process.stderr, o.quiet === true);
+      try {
+        const s = await runStudy(db, study, {
+          models, limit: o.limit, batch: o.batch, detectors,
+          backend: { gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype },
+          command: ["frh", ...process.argv.slice(2)].join(" "),
+          shouldStop: () => stop, onEvent: (e) => progress.onEvent(e),
+        });
+        progress.stop();
+        const verb = s.interrupted ? "interrupted" : "done";
+        process.stdout.write(`${verb}: ${s.ran} trials run, ${s.skipped} already done, ${s.failed} failed, of ${s.planned} planned → ${dbPath}\n`);
+        if (s.interrupted) process.exitCode = 130;
+      } finally {
+        progress.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        db.close();
+      }
+    });
+}

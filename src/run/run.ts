@@ -1,0 +1,160 @@
+// plan → skip done → batch → backend → detect → store. Emits progress events; prints nothing.
+import type { Backend, Detection, DecodingSettings, GenerationRequest, ModelRef, PlannedTrial, RefusalDetector } from "../types.ts";
+import { HarnessError } from "../errors.ts";
+import type { Study } from "../spec/study.ts";
+import { expandPlan } from "../spec/design.ts";
+import { buildMessages, promptHash } from "../prompts/render.ts";
+import { sha256 } from "../util/hash.ts";
+import { mixSeed } from "../util/random.ts";
+import { loadBackend, type BackendOptions } from "../backends/index.ts";
+import type { Db } from "../store/db.ts";
+import { doneIds, finishRun, planTrials, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
+import { provenance } from "./provenance.ts";
+import { pRefusal } from "../detect/first-token.ts";
+
+export interface RunOptions {
+  /** Replaces the study's models. */
+  models?: ModelRef[];
+  /** Run only the first n trials of the plan. */
+  limit?: number;
+  batch?: number;
+  backend?: BackendOptions;
+  detectors: RefusalDetector[];
+  command: string;
+  /** Checked between batches: stop cleanly (the run is marked interrupted). */
+  shouldStop?: () => boolean;
+  onEvent?: (e: RunEvent) => void;
+  /** Abort a model when more than this share of its attempted trials failed (after 20 attempts). */
+  maxFailureRate?: number;
+  /** For tests: injects a backend loader. */
+  loadBackend?: (source: string, opts: BackendOptions) => Promise<Backend>;
+}
+
+export type RunEvent =
+  | { type: "plan"; planned: number; alreadyDone: number; models: number }
+  | { type: "model-start"; model: string; sha256: string; todo: number; backend: string }
+  | { type: "batch"; model: string; done: number; failed: number; todo: number; totalDone: number; totalTodo: number }
+  | { type: "model-end"; model: string }
+  | { type: "warning"; message: string };
+
+export interface RunSummary {
+  runId: number;
+  planned: number;
+  ran: number;
+  failed: number;
+  skipped: number;
+  interrupted: boolean;
+}
+
+/** Trial identity: a re-run never reuses another model's answer or another decoding's output. */
+export function trialId(modelSha256: string, prompt: string, decoding: DecodingSettings, seed: number): string {
+  return sha256([modelSha256, prompt, JSON.stringify(decoding), String(seed)].join("\u0000"));
+}
+
+export function trialSeed(decoding: DecodingSettings, replicate: number): number {
+  return mixSeed(decoding.seed, replicate);
+}
+
+export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
+  const models = opts.models && opts.models.length ? opts.models : study.models;
+  let plan = expandPlan(study, models);
+  if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
+  const prov = provenance();
+  const runId = startRun(db, {
+    command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
+    toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models },
+  });
+  const summary: RunSummary = { runId, planned: plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
+  const byModel = new Map<string, PlannedTrial[]>();
+  for (const t of plan) byModel.set(t.model.source, [...(byModel.get(t.model.source) ?? []), t]);
+  opts.onEvent?.({ type: "plan", planned: plan.length, alreadyDone: 0, models: byModel.size });
+  let totalDone = 0;
+  try {
+    for (const [source, trials] of byModel) {
+      if (opts.shouldStop?.()) break;
+      const backend = await (opts.loadBackend ?? loadBackend)(source, { ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate });
+      try {
+        const res = await runModel(db, runId, study, trials, backend, opts, (n) => { totalDone += n; return totalDone; }, plan.length);
+        summary.ran += res.ran;
+        summary.failed += res.failed;
+        summary.skipped += res.skipped;
+        if (res.stopped) break;
+      } finally {
+        await backend.dispose();
+      }
+    }
+    summary.interrupted = opts.shouldStop?.() ?? false;
+    finishRun(db, runId, summary.interrupted ? "interrupted" : "done");
+    return summary;
+  } catch (e) {
+    finishRun(db, runId, "failed", (e as Error).message);
+    throw e;
+  }
+}
+
+async function runModel(
+  db: Db, runId: number, study: Study, trials: PlannedTrial[], backend: Backend, opts: RunOptions,
+  addDone: (n: number) => number, total: number,
+): Promise<{ ran: number; failed: number; skipped: number; stopped: boolean }> {
+  const info = backend.info;
+  const modelId = trials[0].model.id;
+  upsertModel(db, modelId, info);
+  const placement = study.prompt.personaPlacement === "auto" ? (info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
+  const rows: (PlannedRow & { trial: PlannedTrial; messages: GenerationRequest["prompt"] })[] = [];
+  const seen = new Set<string>();
+  let collapsed = 0;
+  for (const t of trials) {
+    const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
+    const text = backend.render(messages);
+    const seed = trialSeed(study.decoding, t.replicate);
+    const id = trialId(info.sha256, text, study.decoding, seed);
+    if (seen.has(id)) { collapsed++; continue; }
+    seen.add(id);
+    rows.push({
+      trialId: id, runId, seq: t.seq, studyId: study.id, model: modelId, modelSha256: info.sha256,
+      persona: t.persona.id, personaGroup: t.persona.group, personaAttributes: t.persona.attributes,
+      task: t.task.id, paraphrase: t.paraphrase.id, item: t.item.id, itemGold: t.item.gold ?? null, replicate: t.replicate, seed,
+      placement: used, prompt: text, promptHash: promptHash(text), decoding: study.decoding, labels: t.task.labels,
+      trial: t, messages: { messages, placement: used, text },
+    });
+  }
+  if (collapsed) opts.onEvent?.({ type: "warning", message: `${collapsed} planned trials render to a prompt already in the plan (identical items?) and run once` });
+  planTrials(db, rows);
+  const done = doneIds(db, rows.map((r) => r.trialId));
+  const todo = rows.filter((r) => !done.has(r.trialId));
+  addDone(done.size);
+  opts.onEvent?.({ type: "model-start", model: modelId, sha256: info.sha256, todo: todo.length, backend: info.backend });
+  const batchSize = Math.max(1, opts.batch ?? 8);
+  let ran = 0;
+  let failed = 0;
+  let stopped = false;
+  for (let i = 0; i < todo.length; i += batchSize) {
+    if (opts.shouldStop?.()) { stopped = true; break; }
+    const batch = todo.slice(i, i + batchSize);
+    const requests: GenerationRequest[] = batch.map((r) => ({
+      prompt: r.messages, decoding: study.decoding, seed: r.seed,
+      watch: { labels: r.trial.task.labels, refusalOnsets: study.refusalOnsets, topK: study.topK },
+    }));
+    const results = await backend.generate(requests);
+    const outcomes: TrialOutcome[] = batch.map((r, j) => {
+      const result = results[j];
+      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken }));
+      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, detections };
+    });
+    saveBatch(db, runId, outcomes);
+    const bad = outcomes.filter((o) => o.result.error).length;
+    failed += bad;
+    ran += batch.length - bad;
+    const totalDone = addDone(batch.length);
+    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: total });
+    const attempted = ran + failed;
+    if (attempted >= 20 && failed / attempted > (opts.maxFailureRate ?? 0.5)) {
+      const example = outcomes.find((o) => o.result.error)?.result.error;
+      throw new HarnessError("BACKEND", `${failed} of ${attempted} trials failed on model '${modelId}' (last error: ${example ?? "see the store"})`,
+        "failed trials are stored with their errors (frh export); fix the cause and re-run the same command to retry them");
+    }
+  }
+  opts.onEvent?.({ type: "model-end", model: modelId });
+  return { ran, failed, skipped: done.size, stopped };
+}
