@@ -103,7 +103,7 @@ class LlamaCppBackend implements Backend {
       const { contextText } = this.wrapper.generateContextState({ chatHistory: history });
       return { text: contextText.toString(), tokens: contextText.tokenize(this.model.tokenizer) };
     }
-    const text = renderPlain(messages, this.opts.plainTemplate ?? "{user}\n\nAnswer:");
+    const text = renderPlain(messages, this.opts.plainTemplate ?? "{user}\n");
     const bos = this.model.tokens.bos;
     const tokens = this.model.tokenize(text);
     return { text, tokens: bos !== null && this.model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens };

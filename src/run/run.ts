@@ -113,7 +113,7 @@ async function runModel(
     seen.add(id);
     rows.push({
       trialId: id, runId, seq: t.seq, studyId: study.id, model: modelId, modelSha256: info.sha256,
-      persona: t.persona.id, personaGroup: t.persona.group, personaAttributes: t.persona.attributes,
+      persona: t.persona.id, personaGroup: t.persona.group, personaIsControl: t.persona.isControl, personaAttributes: t.persona.attributes,
       task: t.task.id, paraphrase: t.paraphrase.id, item: t.item.id, itemGold: t.item.gold ?? null, replicate: t.replicate, seed,
       placement: used, prompt: text, promptHash: promptHash(text), decoding: study.decoding, labels: t.task.labels,
       trial: t, messages: { messages, placement: used, text },

@@ -82,7 +82,7 @@ export const PromptSchema = z.strictObject({
   plainTemplate: z
     .string()
     .refine((t) => t.includes("{user}"), "must contain {user}")
-    .default("{user}\n\nAnswer:"),
+    .default("{user}\n"),
   /** Where the persona instruction goes: "auto" = system message when the chat template has one, else user prefix. */
   personaPlacement: z.enum(["auto", "system", "user-prefix"]).default("auto"),
 });

@@ -46,6 +46,7 @@ const MIGRATIONS: string[] = [
     model_sha256 TEXT NOT NULL REFERENCES models(model_sha256),
     persona TEXT NOT NULL,
     persona_group TEXT NOT NULL,
+    persona_is_control INTEGER NOT NULL,
     persona_attributes TEXT NOT NULL,
     task TEXT NOT NULL,
     paraphrase TEXT NOT NULL,

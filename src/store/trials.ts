@@ -44,6 +44,7 @@ export interface PlannedRow {
   modelSha256: string;
   persona: string;
   personaGroup: string;
+  personaIsControl: boolean;
   personaAttributes: Record<string, string>;
   task: string;
   paraphrase: string;
@@ -60,13 +61,13 @@ export interface PlannedRow {
 
 /** Inserts planned trials; existing ones (same identity) are left as they are. Returns how many were new. */
 export function planTrials(db: Db, rows: PlannedRow[]): number {
-  const stmt = db.prepare(`INSERT OR IGNORE INTO trials (trial_id, run_id, seq, study_id, model, model_sha256, persona, persona_group, persona_attributes,
+  const stmt = db.prepare(`INSERT OR IGNORE INTO trials (trial_id, run_id, seq, study_id, model, model_sha256, persona, persona_group, persona_is_control, persona_attributes,
     task, paraphrase, item, item_gold, replicate, seed, placement, prompt, prompt_hash, decoding, labels)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   let added = 0;
   db.transaction(() => {
     for (const r of rows) {
-      added += stmt.run(r.trialId, r.runId, r.seq, r.studyId, r.model, r.modelSha256, r.persona, r.personaGroup, JSON.stringify(r.personaAttributes),
+      added += stmt.run(r.trialId, r.runId, r.seq, r.studyId, r.model, r.modelSha256, r.persona, r.personaGroup, r.personaIsControl ? 1 : 0, JSON.stringify(r.personaAttributes),
         r.task, r.paraphrase, r.item, r.itemGold, r.replicate, r.seed, r.placement, r.prompt, r.promptHash, JSON.stringify(r.decoding), JSON.stringify(r.labels)).changes;
     }
   })();
@@ -194,4 +195,9 @@ export function runRows(db: Db): Record<string, unknown>[] {
 
 export function modelRows(db: Db): { model_sha256: string; model_id: string; path: string; backend: string; name: string | null }[] {
   return db.prepare(`SELECT model_sha256, model_id, path, backend, name FROM models ORDER BY model_id`).all() as never;
+}
+
+/** The control persona's id in this store (the persona marked as control when the trials were planned). */
+export function controlPersona(db: Db): string | null {
+  return (db.prepare(`SELECT persona FROM trials WHERE persona_is_control = 1 LIMIT 1`).pluck().get() as string | undefined) ?? null;
 }

@@ -68,3 +68,17 @@ test("a gold label outside the task's labels is rejected with its line", () => {
   writeFileSync(join(dir, "d", "items.csv"), "id,text,gold\na,hello,rude\n");
   expectDataError(() => loadStudy(study), /items\.csv:2: gold 'rude' is not a label/);
 });
+
+test("the built-in default study: 15 personas + control over 4 groups, 3 tasks × 9 paraphrases, ≥ 20 items each", () => {
+  const s = loadStudy();
+  assert.equal(s.personas.length, 16);
+  assert.equal(s.personas.filter((p) => p.isControl).length, 1);
+  assert.deepEqual([...new Set(s.personas.filter((p) => !p.isControl).map((p) => p.group))].sort(), ["disability", "gender", "race", "religion"]);
+  assert.deepEqual(s.tasks.map((t) => t.task.id), ["nli", "politeness", "offensiveness"]);
+  for (const t of s.tasks) {
+    assert.equal(t.paraphrases.length, 9);
+    assert.ok(t.items.length >= 20);
+    assert.equal(new Set(t.paraphrases.map((p) => p.template)).size, 9, "paraphrases differ");
+  }
+  assert.ok(s.personaTemplate.includes("{persona}"));
+});
