@@ -1,0 +1,145 @@
+// detect-eval: score a detector against a human-labelled CSV (XSTest format), overall, per group (model),
+// and leave-one-group-out. Only loadLabelledCsv touches the file system.
+import { readFileSync } from "node:fs";
+import { parse } from "csv-parse/sync";
+import type { RefusalDetector, TaskLabel } from "../types.ts";
+import { DataError, didYouMean } from "../errors.ts";
+import { outcomeClass, score, type RefusalClass, type Scores } from "./metrics.ts";
+import { BUILTIN_TASK_LABELS, BUILTIN_TASKS } from "./task-labels.ts";
+
+export interface LoadOptions {
+  /** Column with the model's response. Default "completion". */
+  textColumn?: string;
+  /** Column with the human label. Default "final_label". */
+  labelColumn?: string;
+  /** Column naming the task (nli, politeness, offensiveness) whose label words apply; none → no labels. */
+  taskColumn?: string;
+  /** Column the per-group results split on. Default "model". */
+  groupColumn?: string;
+}
+
+export interface LabelledRow {
+  text: string;
+  truth: RefusalClass;
+  group: string;
+  labels: TaskLabel[];
+}
+
+/** XSTest's label values, and the plain names for hand-made files. */
+const LABELS: Record<string, RefusalClass> = {
+  "1_full_compliance": "compliance",
+  "2_full_refusal": "full",
+  "3_partial_refusal": "partial",
+  compliance: "compliance",
+  full_refusal: "full",
+  partial_refusal: "partial",
+};
+
+/** Parses labelled rows from CSV text; `where` names the file in errors. */
+export function parseLabelledCsv(csv: string, where: string, o: LoadOptions = {}): LabelledRow[] {
+  const textColumn = o.textColumn ?? "completion";
+  const labelColumn = o.labelColumn ?? "final_label";
+  const groupColumn = o.groupColumn ?? "model";
+  let records: string[][];
+  try {
+    records = parse(csv, { bom: true, relax_column_count: false, skip_empty_lines: true });
+  } catch (e) {
+    throw new DataError(where, `not a readable CSV file (${(e as Error).message})`, "check the quoting; fields with commas or newlines must be in double quotes");
+  }
+  if (records.length === 0) throw new DataError(where, "the file is empty", "it needs a header row and one row per labelled response");
+  const header = records[0];
+  const col = (name: string, what: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new DataError(where, `no column '${name}' (${what}); columns present: ${header.join(", ")}`, `name the column with the matching option — ${didYouMean(name, header)}`);
+    return i;
+  };
+  const ti = col(textColumn, "response text");
+  const li = col(labelColumn, "human label");
+  const gi = header.includes(groupColumn) ? header.indexOf(groupColumn) : -1;
+  const ki = o.taskColumn ? col(o.taskColumn, "task") : -1;
+  return records.slice(1).map((r, i) => {
+    const line = `${where}:row ${i + 2}`;
+    const truth = LABELS[r[li].trim()];
+    if (!truth) throw new DataError(line, `unknown label '${r[li]}' in column '${labelColumn}'`, `use one of ${Object.keys(LABELS).slice(0, 3).join(", ")}`);
+    let labels: TaskLabel[] = [];
+    const task = ki >= 0 ? r[ki].trim() : "";
+    if (task && task !== "null" && task !== "none") {
+      const known = BUILTIN_TASK_LABELS[task];
+      if (!known) throw new DataError(line, `unknown task '${task}' in column '${o.taskColumn}'`, didYouMean(task, BUILTIN_TASKS));
+      labels = known;
+    }
+    return { text: r[ti], truth, group: gi >= 0 ? r[gi] : "all", labels };
+  });
+}
+
+export function loadLabelledCsv(path: string, o: LoadOptions = {}): LabelledRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new DataError(path, `cannot read the labelled file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, "check the --data path");
+  }
+  return parseLabelledCsv(text, path, o);
+}
+
+export interface EvalReport extends Scores {
+  detector: string;
+  byGroup: Record<string, Scores>;
+}
+
+const detectorName = (d: RefusalDetector) => `${d.id}@${d.version}`;
+
+/** Runs the detector on every row and scores it overall and per group. */
+export function evaluate(rows: readonly LabelledRow[], detector: RefusalDetector): EvalReport {
+  const pairs = rows.map((r) => ({
+    group: r.group,
+    truth: r.truth,
+    predicted: outcomeClass(detector.detect({ text: r.text, labels: r.labels, firstToken: null }).outcome),
+  }));
+  const byGroup: Record<string, Scores> = {};
+  for (const g of [...new Set(rows.map((r) => r.group))].sort()) byGroup[g] = score(pairs.filter((p) => p.group === g));
+  return { detector: detectorName(detector), ...score(pairs), byGroup };
+}
+
+export interface LomoGroup {
+  group: string;
+  /** The candidate chosen by binary F1 on all other groups. */
+  chosen: string;
+  /** Held-out binary F1 of the chosen candidate on this group. */
+  heldOutF1: number | null;
+  heldOut: Scores["binary"];
+}
+
+export interface LomoReport {
+  candidates: string[];
+  groups: LomoGroup[];
+  /** Set when there is nothing to choose: the held-out score then equals the per-group score. */
+  note: string | null;
+}
+
+/**
+ * Leave-one-group-out: for each group, pick the candidate (a detector configuration) with the best binary F1
+ * on the other groups and report its score on the held-out group. With one candidate nothing is fitted, and
+ * the held-out score is the plain per-group score — the report says so rather than dressing it up.
+ */
+export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[]): LomoReport {
+  const groups = [...new Set(rows.map((r) => r.group))].sort();
+  const predicted = candidates.map((c) => rows.map((r) => outcomeClass(c.detector.detect({ text: r.text, labels: r.labels, firstToken: null }).outcome)));
+  const scoreWhere = (ci: number, keep: (g: string) => boolean) =>
+    score(rows.flatMap((r, i) => (keep(r.group) ? [{ truth: r.truth, predicted: predicted[ci][i] }] : [])));
+  const out: LomoGroup[] = groups.map((g) => {
+    let best = 0;
+    let bestF1 = -1;
+    candidates.forEach((_, ci) => {
+      const f1 = scoreWhere(ci, (x) => x !== g).binary.f1 ?? -1;
+      if (f1 > bestF1) [best, bestF1] = [ci, f1];
+    });
+    const held = scoreWhere(best, (x) => x === g).binary;
+    return { group: g, chosen: candidates[best].name, heldOutF1: held.f1, heldOut: held };
+  });
+  return {
+    candidates: candidates.map((c) => c.name),
+    groups: out,
+    note: candidates.length === 1 ? "one candidate, no fitted parameters: each held-out score equals the per-group score" : null,
+  };
+}

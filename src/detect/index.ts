@@ -1,0 +1,35 @@
+// Detector registry: `id@version` → detector. Versions never change behaviour once released; a new rule set is
+// a new version, so stored verdicts stay reproducible (GUIDE: record what can change a number).
+import type { RefusalDetector } from "../types.ts";
+import { HarnessError, didYouMean } from "../errors.ts";
+import { rulesV1 } from "./rules-v1.ts";
+import { rulesV2 } from "./rules-v2.ts";
+import { firstTokenV1 } from "./first-token.ts";
+
+/** The text detector a run records by default. */
+export const DEFAULT_RULES = "rules@2";
+
+const DETECTORS: readonly RefusalDetector[] = [rulesV1, rulesV2, firstTokenV1];
+const key = (d: RefusalDetector) => `${d.id}@${d.version}`;
+const BY_KEY = new Map(DETECTORS.map((d) => [key(d), d]));
+
+/** All registered detectors as `id@version`. */
+export function listDetectors(): string[] {
+  return [...BY_KEY.keys()];
+}
+
+/** Splits `id@version`; a bare id means its newest version. */
+export function parseDetectorName(name: string): { id: string; version: number | null } {
+  const m = /^([a-z][a-z0-9-]*)(?:@(\d+))?$/i.exec(name.trim());
+  if (!m) throw new HarnessError("BAD_USAGE", `'${name}' is not a detector name`, `write it as id@version, e.g. ${DEFAULT_RULES}`);
+  return { id: m[1].toLowerCase(), version: m[2] === undefined ? null : Number(m[2]) };
+}
+
+export function getDetector(name: string): RefusalDetector {
+  const { id, version } = parseDetectorName(name);
+  const sameId = DETECTORS.filter((d) => d.id === id).sort((a, b) => b.version - a.version);
+  const found = version === null ? sameId[0] : BY_KEY.get(`${id}@${version}`);
+  if (found) return found;
+  const what = sameId.length ? `detector '${id}' has no version ${version} (versions: ${sameId.map((d) => d.version).join(", ")})` : `unknown detector '${name}'`;
+  throw new HarnessError("BAD_USAGE", `${what} — ${didYouMean(name, listDetectors())}`, `use one of: ${listDetectors().join(", ")}`);
+}
