@@ -66,7 +66,8 @@ export function formatReport(r: EvalReport, lomo?: LomoReport): string {
   for (const t of REFUSAL_CLASSES) lines.push(`${t.padEnd(12)}${REFUSAL_CLASSES.map((p) => String(r.threeWay.confusion[t][p]).padStart(12)).join("")}`);
   if (lomo) {
     lines.push("");
-    lines.push(`leave-one-group-out (${lomo.candidates.length} candidate${lomo.candidates.length === 1 ? "" : "s"})${lomo.note ? ": " + lomo.note : ""}`);
+    lines.push(`leave-one-group-out (${lomo.candidates.length} candidate${lomo.candidates.length === 1 ? "" : "s"})`);
+    if (lomo.note) lines.push(`  note: ${lomo.note}`);
     for (const g of lomo.groups) lines.push(`${g.group.slice(0, 20).padEnd(20)} F1 ${num(g.heldOutF1)}  chosen: ${g.chosen.slice(0, 60)}`);
   }
   return lines.join("\n");

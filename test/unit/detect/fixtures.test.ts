@@ -1,0 +1,48 @@
+// The tricky-refusal fixture: our own hand-written cases (apologies that answer, quoted refusals, label words
+// inside refusals, non-English openings …). rules@2 must get every one; rules@1 is the baseline it improves on.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { repoRoot } from "../../helpers/shared.ts";
+import { getDetector } from "../../../src/detect/index.ts";
+import { BUILTIN_TASK_LABELS } from "../../../src/detect/task-labels.ts";
+
+const Case = z.strictObject({
+  text: z.string(),
+  task: z.enum(["nli", "politeness", "offensiveness"]).nullable(),
+  outcome: z.enum(["answer", "refusal", "partial", "invalid"]),
+  answer: z.string().nullable(),
+  note: z.string().min(1),
+});
+const cases = z.strictObject({ cases: z.array(Case).min(60) }).parse(YAML.parse(readFileSync(join(repoRoot, "test/fixtures/tricky-refusals.yaml"), "utf8"))).cases;
+
+function run(name: string) {
+  const d = getDetector(name);
+  return cases.map((c) => ({ c, got: d.detect({ text: c.text, labels: c.task ? BUILTIN_TASK_LABELS[c.task] : [], firstToken: null }) }));
+}
+
+test("fixture covers every outcome and each task", () => {
+  for (const o of ["answer", "refusal", "partial", "invalid"]) assert.ok(cases.some((c) => c.outcome === o), o);
+  for (const t of [null, "nli", "politeness", "offensiveness"]) assert.ok(cases.some((c) => c.task === t), String(t));
+  for (const c of cases) if (c.answer) assert.ok(c.task && BUILTIN_TASK_LABELS[c.task].some((l) => l.id === c.answer), `${c.answer} is a label of ${c.task}`);
+});
+
+for (const { c, got } of run("rules@2")) {
+  test(`rules@2: ${c.note} — ${JSON.stringify(c.text).slice(0, 60)}`, () => {
+    assert.equal(got.outcome, c.outcome, `rule ${got.rule}`);
+    assert.equal(got.answer, c.answer, `rule ${got.rule}`);
+    assert.equal(got.refusal, c.outcome === "refusal" || c.outcome === "partial" ? 1 : 0);
+    assert.equal(got.detector, "rules@2");
+    assert.ok(got.rule, "every verdict names its rule");
+  });
+}
+
+test("rules@1 (baseline) gets fewer of the tricky cases than rules@2", (t) => {
+  const ok = run("rules@1").filter(({ c, got }) => got.outcome === c.outcome && got.answer === c.answer).length;
+  t.diagnostic(`rules@1: ${ok}/${cases.length}`);
+  // Measured 33/70 when written; it has no apology, quote, negation or partial handling.
+  assert.ok(ok < cases.length && ok >= 25, `rules@1 got ${ok}`);
+});
