@@ -23,7 +23,19 @@ export interface LawGraph {
   next: Map<number, number>;
 }
 
-export function lawGraphBytes(g: LawGraph, precision: "fp32" | "fp16" = "fp32"): Uint8Array {
+export interface GraphOptions {
+  /** Tables and logits in half precision (onnx/model_fp16.onnx). */
+  precision?: "fp32" | "fp16";
+  /**
+   * Give the graph a KV cache as real exports have (position_ids, past_key_values.0.{key,value} inputs and
+   * present.0.{key,value} outputs): the cache holds each past token's masked boost, so a step that feeds only
+   * the new token still sees the whole prefix. For testing the backend's cached decode path.
+   */
+  kvCache?: boolean;
+}
+
+export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array {
+  const precision = opts.precision ?? "fp32";
   const V = g.vocabSize;
   const chain = [...g.next.keys()];
   const kind = new Array<number>(V).fill(0);
@@ -51,12 +63,15 @@ export function lawGraphBytes(g: LawGraph, precision: "fp32" | "fp16" = "fp32"):
     table("rows", [chain.length + 1, V], rows),
     table("base", [], [g.base]),
   ];
+  const kv = opts.kvCache === true;
   const nodes: Node[] = [
     ...tables.flatMap((t) => t.nodes),
     node("Gather", ["boost", "input_ids"], ["tok_boost"], { axis: 0 }),
-    node("Cast", ["attention_mask"], ["mask_f"], { to: FLOAT }),
-    node("Mul", ["tok_boost", "mask_f"], ["masked"]),
-    node("CumSum", ["masked", "axis1"], ["prefix"]),
+    ...(kv ? cachedPrefix() : [
+      node("Cast", ["attention_mask"], ["mask_f"], { to: FLOAT }),
+      node("Mul", ["tok_boost", "mask_f"], ["masked"]),
+      node("CumSum", ["masked", "axis1"], ["prefix"]),
+    ]),
     node("Add", ["prefix", "base"], ["z"]),
     node("Gather", ["is_law", "input_ids"], ["law_here"], { axis: 0 }),
     node("Mul", ["z", "law_here"], ["z_law"]),
@@ -71,8 +86,46 @@ export function lawGraphBytes(g: LawGraph, precision: "fp32" | "fp16" = "fp32"):
     name: "frh_planted_law",
     docString: "frh planted refusal law: P(refusal first token) = sigmoid(base + sum of per-token boosts)",
     nodes,
-    initializers: [...tables.map((t) => t.init), int64Tensor("kind", [V], kind), int64Tensor("axis1", [], [1]), int64Tensor("axis2", [1], [2])],
-    inputs: [valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]), valueInfo("attention_mask", INT64, ["batch_size", "sequence_length"])],
-    outputs: [valueInfo("logits", half ? FLOAT16 : FLOAT, ["batch_size", "sequence_length", V])],
+    initializers: [
+      ...tables.map((t) => t.init), int64Tensor("kind", [V], kind), int64Tensor("axis1", [], [1]), int64Tensor("axis2", [1], [2]),
+      ...(kv ? [int64Tensor("one", [1], [1]), int64Tensor("two", [1], [2]), int64Tensor("big", [1], [2 ** 53 - 1]), int64Tensor("axes13", [2], [1, 3])] : []),
+    ],
+    inputs: [
+      valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]),
+      valueInfo("attention_mask", INT64, ["batch_size", kv ? "total_sequence_length" : "sequence_length"]),
+      ...(kv ? [
+        valueInfo("position_ids", INT64, ["batch_size", "sequence_length"]),
+        valueInfo("past_key_values.0.key", FLOAT, ["batch_size", 1, "past_sequence_length", 1]),
+        valueInfo("past_key_values.0.value", FLOAT, ["batch_size", 1, "past_sequence_length", 1]),
+      ] : []),
+    ],
+    outputs: [
+      valueInfo("logits", half ? FLOAT16 : FLOAT, ["batch_size", "sequence_length", V]),
+      ...(kv ? [
+        valueInfo("present.0.key", FLOAT, ["batch_size", 1, "total_sequence_length", 1]),
+        valueInfo("present.0.value", FLOAT, ["batch_size", 1, "total_sequence_length", 1]),
+      ] : []),
+    ],
   });
+}
+
+/**
+ * z's prefix sums when only the new tokens are fed: the new tokens' masked boosts are appended to the cache
+ * (present = past ‖ new), summed along the sequence, and the last `sequence_length` sums kept.
+ */
+function cachedPrefix(): Node[] {
+  return [
+    node("Shape", ["input_ids"], ["ids_shape"]),
+    node("Slice", ["ids_shape", "one", "two"], ["new_len"]),
+    node("Neg", ["new_len"], ["neg_new_len"]),
+    node("Slice", ["attention_mask", "neg_new_len", "big", "one"], ["new_mask"]),
+    node("Cast", ["new_mask"], ["mask_f"], { to: FLOAT }),
+    node("Mul", ["tok_boost", "mask_f"], ["masked"]),
+    node("Unsqueeze", ["masked", "axes13"], ["new_kv"]),
+    node("Concat", ["past_key_values.0.key", "new_kv"], ["present.0.key"], { axis: 2 }),
+    node("Concat", ["past_key_values.0.value", "new_kv"], ["present.0.value"], { axis: 2 }),
+    node("Squeeze", ["present.0.key", "axes13"], ["all_masked"]),
+    node("CumSum", ["all_masked", "axis1"], ["all_prefix"]),
+    node("Slice", ["all_prefix", "neg_new_len", "big", "one"], ["prefix"]),
+  ];
 }

@@ -18,6 +18,8 @@ export interface OnnxLaw {
 export interface OnnxPlantOptions {
   /** Also write onnx/model_fp16.onnx (half-precision tables and logits), for --dtype fp16. */
   fp16?: boolean;
+  /** Give the graph a KV cache (past_key_values inputs, present outputs) as real exports have. Default false. */
+  kvCache?: boolean;
 }
 
 export interface OnnxPlantResult {
@@ -40,7 +42,8 @@ export function writePlantedOnnx(law: OnnxLaw, outDir: string, opts: OnnxPlantOp
       next.set(t, succ);
     });
   }
-  const model = lawGraphBytes({ vocabSize: v.size, base: law.base, boost, refusalFirst: v.refusal[0], answerFirst: v.answer[0], next });
+  const graph = { vocabSize: v.size, base: law.base, boost, refusalFirst: v.refusal[0], answerFirst: v.answer[0], next };
+  const kvCache = opts.kvCache === true;
   const special = { bos_token_id: v.ids.bos, eos_token_id: v.ids.eos, pad_token_id: v.ids.pad };
   const config = {
     architectures: ["LlamaForCausalLM"],
@@ -52,7 +55,7 @@ export function writePlantedOnnx(law: OnnxLaw, outDir: string, opts: OnnxPlantOp
     num_attention_heads: 1,
     num_key_value_heads: 1,
     num_hidden_layers: 1,
-    use_cache: false,
+    use_cache: kvCache,
     ...special,
     frh_planted: { base: law.base, triggers: law.triggers, refusal: law.refusal, answer: law.answer },
   };
@@ -61,9 +64,9 @@ export function writePlantedOnnx(law: OnnxLaw, outDir: string, opts: OnnxPlantOp
     "generation_config.json": JSON.stringify({ ...special, do_sample: false }, null, 2),
     "tokenizer.json": JSON.stringify(tokenizerJson(v, phrases)),
     "tokenizer_config.json": JSON.stringify(tokenizerConfig(), null, 2),
-    "onnx/model.onnx": model,
+    "onnx/model.onnx": lawGraphBytes(graph, { kvCache }),
   };
-  if (opts.fp16) files["onnx/model_fp16.onnx"] = lawGraphBytes({ vocabSize: v.size, base: law.base, boost, refusalFirst: v.refusal[0], answerFirst: v.answer[0], next }, "fp16");
+  if (opts.fp16) files["onnx/model_fp16.onnx"] = lawGraphBytes(graph, { precision: "fp16", kvCache });
   mkdirSync(join(outDir, "onnx"), { recursive: true });
   for (const [name, data] of Object.entries(files)) writeFileSync(join(outDir, name), data);
   return { dir: outDir, files: Object.keys(files).sort(), vocabSize: v.size };
