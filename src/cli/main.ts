@@ -6,7 +6,7 @@ import { registerRun } from "./commands/run.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerList } from "./commands/list.ts";
 import { registerExport } from "./commands/export.ts";
-import { registerPlant } from "./commands/plant.ts";
+// import { registerPlant } from "./commands/plant.ts";
 import { registerDetectEval } from "./commands/detect-eval.ts";
 
 export function buildProgram(): Command {
@@ -15,7 +15,7 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerDetectEval]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerDetectEval]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, existsSync, writeFileSync, readFileSync, copyFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { parse } from "csv-parse/sync";
 import { repoRoot, tinyGguf } from "../../helpers/shared.ts";
 import { writeTinyStudy } from "../../helpers/study.ts";
 
@@ -59,7 +60,10 @@ test("frh run --limit 60 stores 60 trials; status and export report them", { ski
         assert.match(x.detector, /^rules@\d+$/);
       }
     } else {
-      assert.equal(text.trim().split("\n").length, 61);
+      const recs = parse(text, { columns: true }) as Record<string, string>[];
+      assert.equal(recs.length, 60);
+      assert.equal(new Set(recs.map((x) => x.trial_id)).size, 60);
+      assert.ok(recs.every((x) => x.prompt.length > 0 && ["0", "1"].includes(x.refusal)));
     }
   }
   // same command again: nothing new to run
