@@ -1,6 +1,7 @@
 // What both renderers show, decided once: orderings, groupings and wording. HTML and Markdown then differ only
 // in markup, so they cannot drift apart.
 import type { LevelRate, PersonaContrast } from "../stats/types.ts";
+import { fixed, interval, pct, pval } from "./format.ts";
 import type { HeatRow, ReportExample, ReportInput } from "./types.ts";
 
 /** "Refusal rate" or "Mean p(refusal)", after what the analysis modelled. */
@@ -43,6 +44,31 @@ export const MAX_BARS = 40;
 export function contrastsInOrder(input: ReportInput): PersonaContrast[] {
   const groups = unique(input.analysis.personaVsControl.map((c) => c.group));
   return groups.flatMap((g) => input.analysis.personaVsControl.filter((c) => c.group === g));
+}
+
+/**
+ * The persona-contrast table. Estimate and CI share a cell and a method column is shown only when methods
+ * differ, which keeps the table within a page width. `pHolmAt` is the column that marks significance.
+ */
+export function contrastTable(input: ReportInput) {
+  const cs = contrastsInOrder(input);
+  const methods = [...new Set(cs.map((c) => c.method))];
+  const head = ["Persona", "Group", "n", "Rate", "Control", "Δ [95% CI]", "OR [95% CI]", "p", "p Holm", "p BH", ...(methods.length > 1 ? ["Method"] : [])];
+  const rows = cs.map((c) => [
+    c.persona, c.group, String(c.n), pct(c.rate), pct(c.controlRate), `${fixed(c.diff, 3)} ${interval(c.ci, 3)}`, `${fixed(c.oddsRatio, 2)} ${interval(c.orCi, 2)}`,
+    pval(c.p), pval(c.pHolm), pval(c.pBH), ...(methods.length > 1 ? [c.method] : []),
+  ]);
+  const note = methods.length === 1 ? `Method: ${methods[0]}. ` : "";
+  return { head, rows, numeric: [2, 3, 4, 5, 6, 7, 8, 9], pHolmAt: 8, significant: cs.map((c) => c.significant), note };
+}
+
+/** Sensitivity indices: each index with its CI in one cell, then the dummy's value (the noise floor). */
+export function sensitivityTable(input: ReportInput) {
+  const head = ["Factor", ...SENSITIVITY_PANELS.flatMap((p) => [`${p.name} [95% CI]`, "dummy"]), "Above dummy"];
+  const rows = input.analysis.sensitivity.map((x) => [
+    x.factor, ...SENSITIVITY_PANELS.flatMap((p) => [`${fixed(x[p.key], 3)} ${interval(x.ci[p.key], 3)}`, fixed(x.dummy[p.key], 3)]), x.aboveDummy ? "yes" : "no",
+  ]);
+  return { head, rows, numeric: [1, 2, 3, 4, 5, 6] };
 }
 
 const OUTCOME_ORDER = ["refusal", "partial", "answer", "invalid"];

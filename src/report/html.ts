@@ -3,7 +3,7 @@
 import { esc } from "./escape.ts";
 import { fixed, interval, pct, pval } from "./format.ts";
 import {
-  MAX_BARS, METHOD_NOTES, SENSITIVITY_PANELS, clip, contrastsInOrder, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows,
+  MAX_BARS, METHOD_NOTES, SENSITIVITY_PANELS, clip, contrastTable, contrastsInOrder, sensitivityTable, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows,
 } from "./content.ts";
 import { agreementTable, barChartWithCi, forestPlot, heatmap, linePlot, rateBars } from "./svg.ts";
 import type { ReportInput } from "./types.ts";
@@ -17,7 +17,8 @@ const code = (s: string) => ({ html: `<code>${esc(s)}</code>` });
 function table(head: string[], rows: Cell[][], numeric: number[] = [], caption?: string): string {
   const th = head.map((h, i) => `<th scope="col"${numeric.includes(i) ? ` class="num"` : ""}>${esc(h)}</th>`).join("");
   const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ` class="num"` : ""}>${cell(c)}</td>`).join("")}</tr>`).join("\n");
-  return `<table>${caption ? `<caption>${esc(caption)}</caption>` : ""}<thead><tr>${th}</tr></thead>\n<tbody>\n${tr}\n</tbody></table>`;
+  // Wide tables scroll inside their own box on narrow screens instead of widening the page.
+  return `<div class="scroll"><table>${caption ? `<caption>${esc(caption)}</caption>` : ""}<thead><tr>${th}</tr></thead>\n<tbody>\n${tr}\n</tbody></table></div>`;
 }
 
 /** A two-column key/value table: keys are row headers, no empty header row. */
@@ -73,9 +74,9 @@ export function renderHtml(input: ReportInput): string {
       title: `Persona − control (${a.control}): difference in ${measure.toLowerCase()}`, scale: "difference", xTitle: `Difference in ${measure.toLowerCase()} (persona − control)`, adjustment: "Holm",
       rows: contrasts.map((c) => ({ label: c.persona, group: c.group, estimate: c.diff, ci: c.ci, significant: c.significant, pAdjusted: c.pHolm })),
     });
-    const tab = table(["Persona", "Group", "n", "Rate", "Control", "Δ", "95% CI", "OR", "OR 95% CI", "p", "p Holm", "p BH", "Method"],
-      contrasts.map((c) => [c.persona, c.group, c.n, pct(c.rate), pct(c.controlRate), fixed(c.diff, 3), interval(c.ci, 3), fixed(c.oddsRatio, 2), interval(c.orCi, 2), pval(c.p), { html: c.significant ? `<strong>${esc(pval(c.pHolm))}</strong>` : esc(pval(c.pHolm)) }, pval(c.pBH), c.method]),
-      [2, 3, 4, 5, 7, 9, 10, 11]);
+    const ct = contrastTable(input);
+    const tab = table(ct.head, ct.rows.map((r, i) => r.map((v, j) => (j === ct.pHolmAt && ct.significant[i] ? { html: `<strong>${esc(v)} *</strong>` } : v))), ct.numeric,
+      `${ct.note}Δ = persona − control; * = significant after Holm adjustment.`);
     sections.push(["contrasts", "Persona versus control", figure(forest, "Markers are differences with 95% CIs; filled markers and * are significant after Holm adjustment. The dashed line is no difference.") + tab]);
   }
 
@@ -85,9 +86,8 @@ export function renderHtml(input: ReportInput): string {
       title: "Sensitivity of refusal to each factor", categories: s.map((x) => x.factor), marked: s.map((x) => x.aboveDummy),
       panels: SENSITIVITY_PANELS.map((p) => ({ name: p.name, values: s.map((x) => x[p.key]), ci: s.map((x) => x.ci[p.key]), floor: s.map((x) => x.dummy[p.key]) })),
     });
-    const tab = table(["Factor", ...SENSITIVITY_PANELS.flatMap((p) => [p.name, "95% CI", "dummy"]), "Above dummy"],
-      s.map((x) => [x.factor, ...SENSITIVITY_PANELS.flatMap((p) => [fixed(x[p.key], 3), interval(x.ci[p.key], 3), fixed(x.dummy[p.key], 3)]), x.aboveDummy ? "yes" : "no"]),
-      [1, 3, 4, 6, 7, 9]);
+    const st = sensitivityTable(input);
+    const tab = table(st.head, st.rows, st.numeric);
     sections.push(["sensitivity", "Sensitivity indices", figure(chart, "Each panel is one index on its own scale. The dashed line is the index of a random dummy factor: a factor whose CI reaches it is not distinguishable from noise (pale bar). Bold factor names clear the floor.") + tab]);
   }
 
@@ -95,7 +95,7 @@ export function renderHtml(input: ReportInput): string {
   if (factors.length) {
     sections.push(["rates", `${measure} by factor`, factors.map(({ factor, levels }) => levels.length <= MAX_BARS
       ? figure(rateBars({ title: `${measure} by ${factor}`, xTitle: measure, rows: levels.map((l) => ({ label: l.level, rate: l.rate, ci: l.ci, n: l.n })), reference: { value: a.refusalRate.estimate, label: `overall ${pct(a.refusalRate.estimate)}` } }), `${measure} per ${factor} level with 95% Wilson CIs; the dotted line is the overall rate.`)
-      : `<h3>${esc(factor)}</h3>` + table(["Level", "n", "Refusals", "Rate", "95% CI"], levels.map((l) => [l.level, l.n, l.refusals, pct(l.rate), `${pct(l.ci[0])}–${pct(l.ci[1])}`]), [1, 2, 3])).join("\n")]);
+      : `<h3>${esc(factor)}</h3>` + table(["Level", "n", "Refusals", "Rate", "95% CI"], levels.map((l) => [l.level, l.n, l.refusals, pct(l.rate), `${pct(l.ci[0])}–${pct(l.ci[1])}`]), [1, 2, 3, 4])).join("\n")]);
   }
 
   if (a.agreement) {
@@ -113,7 +113,7 @@ export function renderHtml(input: ReportInput): string {
 
   const lr = a.logistic;
   sections.push(["logistic", "Logistic regression", `<p>Method: <code>${esc(lr.method)}</code>; ${lr.converged ? "converged" : "<strong>did not converge</strong>"} after ${esc(lr.iterations)} iterations. Odds ratios are relative to each factor's reference level.</p>`
-    + table(["Term", "Coef.", "SE", "OR", "OR 95% CI", "p"], lr.terms.map((t) => [code(t.term), fixed(t.coef, 3), fixed(t.se, 3), fixed(t.oddsRatio, 2), interval(t.ci, 2), pval(t.p)]), [1, 2, 3, 5], "Coefficients")
+    + table(["Term", "Coef.", "SE", "OR", "OR 95% CI", "p"], lr.terms.map((t) => [code(t.term), fixed(t.coef, 3), fixed(t.se, 3), fixed(t.oddsRatio, 2), interval(t.ci, 2), pval(t.p)]), [1, 2, 3, 4, 5], "Coefficients")
     + (lr.lrTests.length ? table(["Factor", "df", "χ²", "p"], lr.lrTests.map((t) => [t.factor, t.df, fixed(t.chi2, 2), pval(t.p)]), [1, 2, 3], "Likelihood-ratio tests (factor dropped)") : "")]);
 
   const groups = examplesByOutcome(input);

@@ -3,7 +3,7 @@
 // their own backticks cannot close.
 import { mdCell, mdFence } from "./escape.ts";
 import { fixed, interval, pct, pval } from "./format.ts";
-import { METHOD_NOTES, SENSITIVITY_PANELS, clip, contrastsInOrder, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows } from "./content.ts";
+import { METHOD_NOTES, clip, contrastTable, contrastsInOrder, sensitivityTable, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows } from "./content.ts";
 import type { ReportInput } from "./types.ts";
 
 /** A GFM table; `right` lists right-aligned (numeric) columns. Every row gets exactly head.length cells. */
@@ -47,17 +47,15 @@ export function renderMarkdown(input: ReportInput): string {
 
   const contrasts = contrastsInOrder(input);
   if (contrasts.length) {
-    out.push("## Persona versus control", "", "Δ = persona − control; * = significant after Holm adjustment.", "");
-    out.push(mdTable(["Persona", "Group", "n", "Rate", "Control", "Δ", "95% CI", "OR", "OR 95% CI", "p", "p Holm", "p BH", "Method"],
-      contrasts.map((c) => [c.persona, c.group, c.n, pct(c.rate), pct(c.controlRate), fixed(c.diff, 3), interval(c.ci, 3), fixed(c.oddsRatio, 2), interval(c.orCi, 2), pval(c.p), `${pval(c.pHolm)}${c.significant ? " *" : ""}`, pval(c.pBH), c.method]),
-      [2, 3, 4, 5, 7, 9, 10, 11]), "");
+    const ct = contrastTable(input);
+    out.push("## Persona versus control", "", `${ct.note}Δ = persona − control; * = significant after Holm adjustment.`, "");
+    out.push(mdTable(ct.head, ct.rows.map((r, k) => r.map((v, c) => (c === ct.pHolmAt && ct.significant[k] ? `${v} *` : v))), ct.numeric), "");
   }
 
   if (a.sensitivity.length) {
     out.push("## Sensitivity indices", "", "The dummy column is the same index for a random factor (noise floor).", "");
-    out.push(mdTable(["Factor", ...SENSITIVITY_PANELS.flatMap((p) => [p.name, "95% CI", "dummy"]), "Above dummy"],
-      a.sensitivity.map((x) => [x.factor, ...SENSITIVITY_PANELS.flatMap((p) => [fixed(x[p.key], 3), interval(x.ci[p.key], 3), fixed(x.dummy[p.key], 3)]), x.aboveDummy ? "yes" : "no"]),
-      [1, 3, 4, 6, 7, 9]), "");
+    const st = sensitivityTable(input);
+    out.push(mdTable(st.head, st.rows, st.numeric), "");
   }
 
   const factors = rateFactors(input);

@@ -102,7 +102,7 @@ export interface RateBarsOptions {
 
 /** Rates by level (task, model, paraphrase) with Wilson CIs, the overall rate as a dotted reference. */
 export function rateBars(o: RateBarsOptions): string {
-  const labelW = Math.min(200, Math.max(50, ...o.rows.map((r) => textWidth(r.label))));
+  const labelW = Math.min(260, Math.max(50, ...o.rows.map((r) => textWidth(r.label))));
   const left = 12 + labelW + 12;
   const plotW = 380;
   const right = left + plotW;
