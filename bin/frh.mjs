@@ -2,5 +2,7 @@
 // Runs the TypeScript CLI directly (tsx), so `npx frh` works right after `npm ci` with no build step.
 import { register } from "tsx/esm/api";
 register();
+// `frh export | head` closes the pipe early: that is not an error.
+process.stdout.on("error", (e) => { if (e.code === "EPIPE") process.exit(0); throw e; });
 const { main } = await import("../src/cli/main.ts");
 process.exitCode = await main(process.argv);

@@ -8,6 +8,7 @@ import { registerList } from "./commands/list.ts";
 import { registerExport } from "./commands/export.ts";
 // import { registerPlant } from "./commands/plant.ts";
 import { registerDetectEval } from "./commands/detect-eval.ts";
+import { registerRescore } from "./commands/rescore.ts";
 
 export function buildProgram(): Command {
   const program = new Command("frh")
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerDetectEval]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerRescore, registerDetectEval]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -23,9 +23,14 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       if (e.type === "warning") {
         stream.write(`warning: ${e.message}\n`);
       } else if (e.type === "model-start") {
+        startedAt = 0;
         stream.write(`model ${e.model} (${e.backend}, sha256 ${e.sha256.slice(0, 12)}…): ${e.todo} trials to run\n`);
       } else if (e.type === "batch") {
-        if (!startedAt) { startedAt = performance.now(); startDone = e.totalDone - (e.done + e.failed); }
+        if (!startedAt) {
+          // the first batch's own time is not known; rates count from the end of it
+          startedAt = performance.now();
+          startDone = e.totalDone;
+        }
         if (tty) {
           if (!bar) {
             bar = new cliProgress.SingleBar({
