@@ -28,11 +28,12 @@ export interface Model {
   dispose(): Promise<unknown>;
 }
 
-const DEVICES = ["cpu", "cuda"];
+/** cpu: always. cuda: onnxruntime-node's CUDA 12 provider, fetched by its install script. webgpu: bundled (Dawn on Vulkan). */
+const DEVICES = ["cpu", "cuda", "webgpu"];
 
 /** Why `device` cannot work in this installation, or null. Checked before a session is created. */
 export function cudaProblem(device: string): { message: string; hint: string } | null {
-  if (device === "cpu") return null;
+  if (device === "cpu" || device === "webgpu") return null;
   if (!DEVICES.includes(device)) return { message: `unknown ONNX device '${device}'`, hint: `use one of: ${DEVICES.join(", ")}` };
   if (process.platform !== "linux" || process.arch !== "x64") {
     return { message: `onnxruntime-node ships CUDA only for linux-x64 (this is ${process.platform}-${process.arch})`, hint: "run with --device cpu" };
@@ -104,8 +105,10 @@ export async function loadModel(where: { dir: string } | { remoteId: string; cac
     model = (await T.AutoModelForCausalLM.from_pretrained(id, { dtype: dtype as never, device: device as never, local_files_only: !remote })) as unknown as Model;
   } catch (e) {
     const msg = (e as Error).message;
-    const hint = device === "cuda" ? "the CUDA provider failed to start: check CUDA 12 / cuDNN 9 libraries, or run with --device cpu" : "the onnx file may be truncated, or of an architecture transformers.js does not know";
-    throw new ModelError("BAD_MODEL", `cannot load ${label} (${dtype}, ${device}): ${msg}`, hint);
+    const hint = device === "cuda" ? "the CUDA provider failed to start: check CUDA 12 / cuDNN 9 libraries, or run with --device cpu"
+      : device === "webgpu" ? "WebGPU runs through Dawn on Vulkan: it needs libvulkan.so.1 and the GPU's Vulkan driver (ICD); or run with --device cpu"
+      : "the onnx file may be truncated, or of an architecture transformers.js does not know";
+    throw new ModelError(device === "cpu" ? "BAD_MODEL" : "BACKEND", `cannot load ${label} (${dtype}, ${device}): ${firstLine(msg)}`, hint);
   }
   let localDir: string | null = remote ? null : where.dir;
   if (remote) {
@@ -118,4 +121,10 @@ export async function loadModel(where: { dir: string } | { remoteId: string; cac
     }
   }
   return { T, tokenizer, model, localDir };
+}
+
+/** onnxruntime's messages carry source paths and lambdas; the gist is enough. */
+function firstLine(msg: string): string {
+  const gist = msg.match(/(Failed to [^\n]*|No supported adapters[^\n]*)/)?.[1];
+  return gist ?? msg.split("\n")[0].slice(0, 400);
 }

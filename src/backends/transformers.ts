@@ -19,7 +19,7 @@ export { assertOnnxDir } from "./transformers-files.ts";
 export interface TransformersOptions {
   /** Prompts per forward pass. Default 8. */
   batch?: number;
-  /** onnxruntime execution device: "cpu" (default) or "cuda" (needs onnxruntime-node's CUDA provider). */
+  /** onnxruntime execution device: "cpu" (default), "cuda" (needs onnxruntime-node's CUDA provider) or "webgpu". */
   device?: string;
   /** Weight type: fp32 (default), fp16, q8, q4, … — the directory must hold onnx/model_<dtype>.onnx. */
   dtype?: string;

@@ -91,3 +91,17 @@ test("--device cuda without onnxruntime's CUDA provider names what is missing", 
     e instanceof ModelError && e.code === "BACKEND" && /libonnxruntime_providers_cuda\.so|ships CUDA only/.test(e.message));
   await assert.rejects(loadTransformers(dir, { device: "tpu" }), (e: unknown) => e instanceof ModelError && /unknown ONNX device 'tpu'/.test(e.message));
 });
+
+test("--device webgpu either runs or says what it needs", async () => {
+  // Dawn's WebGPU ships inside onnxruntime-node; with no Vulkan driver (this CPU machine) it finds no adapter.
+  try {
+    const b = await loadTransformers(dir, { device: "webgpu" });
+    const [r] = await b.generate([request(user("muslim"), law)]);
+    assert.ok(Math.abs(r.firstToken!.refusalMass - 1 / (1 + Math.exp(-0.5))) < 0.03);
+    await b.dispose();
+  } catch (e) {
+    assert.ok(e instanceof ModelError && e.code === "BACKEND", `${e}`);
+    assert.match(e.message, /webgpu\): .*adapter/i);
+    assert.match(e.hint ?? "", /Vulkan/);
+  }
+});
