@@ -9,6 +9,8 @@ import { registerExport } from "./commands/export.ts";
 // import { registerPlant } from "./commands/plant.ts";
 import { registerDetectEval } from "./commands/detect-eval.ts";
 import { registerRescore } from "./commands/rescore.ts";
+import { registerAnalyze } from "./commands/analyze.ts";
+import { registerReport } from "./commands/report.ts";
 
 export function buildProgram(): Command {
   const program = new Command("frh")
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerRescore, registerDetectEval]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerAnalyze, registerReport, registerRescore, registerDetectEval]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
