@@ -47,10 +47,15 @@ export interface PersonaContrast {
   significant: boolean;
   /** "paired" (McNemar / paired differences in matched cells) or "two-sample". */
   method: string;
+  /** The test behind `p`, e.g. "McNemar mid-p", "Fisher exact", "z (item-clustered SE)". */
+  test?: string;
 }
 
 export interface LogisticTerm {
+  /** "(Intercept)" or `factor[level]`. */
   term: string;
+  factor?: string | null;
+  level?: string | null;
   coef: number;
   se: number;
   oddsRatio: number;
@@ -64,6 +69,8 @@ export interface LrTest {
   df: number;
   chi2: number;
   p: number;
+  /** Why the test is special (not testable, refitted separately). */
+  note?: string;
 }
 
 export interface LogisticResult {
@@ -73,6 +80,12 @@ export interface LogisticResult {
   iterations: number;
   terms: LogisticTerm[];
   lrTests: LrTest[];
+  /** Dummies dropped as exact linear combinations of others (e.g. paraphrase nested in task). */
+  aliased?: string[];
+  /** Trials in the fit. */
+  n?: number;
+  /** Factors left out of the model (a single level). */
+  dropped?: string[];
 }
 
 export interface SensitivityIndex {
@@ -83,7 +96,11 @@ export interface SensitivityIndex {
   ci: { variance: Interval; delta: Interval; wasserstein: Interval };
   /** The same index for a random dummy factor (noise floor). */
   dummy: { variance: number; delta: number; wasserstein: number };
+  /** The Wasserstein index's CI lower bound exceeds the dummy's value (see sensitivity.ts). */
   aboveDummy: boolean;
+  /** The same rule per index. */
+  aboveDummyBy?: { variance: boolean; delta: boolean; wasserstein: boolean };
+  levels?: number;
 }
 
 export interface AnalysisResult {
@@ -97,4 +114,9 @@ export interface AnalysisResult {
   sensitivity: SensitivityIndex[];
   /** Cross-table of two detectors' outcomes, when both were recorded. */
   agreement?: { detectors: [string, string]; table: Record<string, Record<string, number>>; kappa: number } | null;
+  /** The outcome the sensitivity indices use ("refusal" or "p_refusal"); rates, tests and the regression use `refusal`. */
+  sensitivityOutcome?: "refusal" | "p_refusal";
+  alpha?: number;
+  /** Plain-language notes on method choices made for this data. */
+  notes?: string[];
 }

@@ -1,0 +1,76 @@
+// One call from finished trials to every number the report shows. Pure: rows in, AnalysisResult out.
+//
+// Outcome choice: rates, persona-vs-control tests and the logistic regression always use the binary
+// `refusal` (they are about how often a model refuses). `outcome: "p_refusal"` switches only the sensitivity
+// indices to the first-token refusal probability, which carries more information per trial; rows without
+// p_refusal are then left out of the indices (a note says how many).
+import type { AnalysisResult, AnalysisRow } from "./types.ts";
+import { DataError, didYouMean } from "../errors.ts";
+import { FACTORS, levelRates, levelsOf, wilson } from "./rates.ts";
+import { personaContrasts } from "./contrasts.ts";
+import { logisticRegression } from "./regression.ts";
+import { sensitivityIndices } from "./sensitivity.ts";
+import { detectorAgreement } from "./agreement.ts";
+
+export { formatAnalysis } from "./format.ts";
+
+export interface AnalyzeOptions {
+  /** The no-persona control level of `persona`. */
+  control: string;
+  /** Outcome of the sensitivity indices (see the file comment). */
+  outcome: "refusal" | "p_refusal";
+  /** Level of the tests and CIs; default 0.05. */
+  alpha?: number;
+  /** Bootstrap resamples for the sensitivity CIs and clustered contrast CIs; default 200. */
+  bootstrap?: number;
+  /** Seed of every random draw; default 1. */
+  seed?: number;
+  /** Logistic regression estimator; default "firth". */
+  regression?: "firth" | "mle";
+}
+
+const REGRESSION_FACTORS = ["model", "persona", "task", "paraphrase"] as const;
+const WHERE = "analysis input";
+
+export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): AnalysisResult {
+  const alpha = opts.alpha ?? 0.05, bootstrap = opts.bootstrap ?? 200, seed = opts.seed ?? 1;
+  if (rows.length === 0) throw new DataError(WHERE, "no finished trials to analyse", "run `frh run` first, or check --detector / the export file");
+  const personas = levelsOf(rows.map((r) => r.persona));
+  if (!personas.includes(opts.control)) {
+    throw new DataError(WHERE, `control persona '${opts.control}' not found among ${personas.length} personas`, `pass --control <persona>; ${didYouMean(opts.control, personas)}`);
+  }
+  const notes: string[] = [];
+  const n = rows.length, k = rows.reduce((s, r) => s + r.refusal, 0);
+
+  const byFactor: Record<string, ReturnType<typeof levelRates>> = {};
+  for (const f of FACTORS) byFactor[f] = levelRates(rows, f, { alpha, first: f === "persona" ? opts.control : undefined });
+
+  const personaVsControl = personaContrasts(rows, { control: opts.control, alpha, bootstrap, seed });
+
+  const levels: Record<string, string[]> = {};
+  for (const f of REGRESSION_FACTORS) levels[f] = levelsOf(rows.map((r) => r[f]), f === "persona" ? opts.control : undefined);
+  const used = REGRESSION_FACTORS.filter((f) => levels[f].length > 1);
+  const dropped = REGRESSION_FACTORS.filter((f) => levels[f].length <= 1);
+  const logistic = {
+    ...logisticRegression(rows.map((r) => ({ levels: used.map((f) => r[f]), y: r.refusal })), used, levels, { method: opts.regression ?? "firth", alpha }),
+    dropped: [...dropped],
+  };
+  if (logistic.aliased?.length) notes.push(`regression: ${logistic.aliased.length} dummies aliased (nested factors) and left out: ${logistic.aliased.slice(0, 4).join(", ")}${logistic.aliased.length > 4 ? ", …" : ""}`);
+
+  let sRows = rows;
+  if (opts.outcome === "p_refusal") {
+    sRows = rows.filter((r) => r.pRefusal !== null && r.pRefusal !== undefined);
+    if (sRows.length === 0) throw new DataError(WHERE, "outcome p_refusal asked, but no trial has a first-token refusal probability", "use --outcome refusal, or a backend that records first-token probabilities");
+    if (sRows.length < n) notes.push(`sensitivity: ${n - sRows.length} of ${n} trials have no p_refusal and are left out`);
+  }
+  const y = sRows.map((r) => (opts.outcome === "p_refusal" ? r.pRefusal! : r.refusal));
+  const sensitivity = sensitivityIndices(y, FACTORS.map((f) => ({ name: f, labels: sRows.map((r) => r[f]) })), { bootstrap, seed, alpha });
+
+  return {
+    n, outcome: opts.outcome, control: opts.control,
+    refusalRate: { estimate: k / n, ci: wilson(k, n, alpha) },
+    byFactor, personaVsControl, logistic, sensitivity,
+    agreement: detectorAgreement(rows),
+    sensitivityOutcome: opts.outcome, alpha, notes,
+  };
+}

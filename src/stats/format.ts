@@ -1,0 +1,82 @@
+// Plain-text rendering of an AnalysisResult for a terminal: every line fits WIDTH columns.
+import type { AnalysisResult, Interval } from "./types.ts";
+
+export const WIDTH = 100;
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const num = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+/** Three significant digits, compact for odds ratios that span orders of magnitude. */
+const sig = (x: number) => (!Number.isFinite(x) ? (x > 0 ? "inf" : String(x)) : x === 0 ? "0" : x >= 1000 || x < 0.001 ? x.toExponential(1) : x.toPrecision(3));
+const iv = (c: Interval, f: (x: number) => string) => `[${f(c[0])}, ${f(c[1])}]`;
+const pp = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
+const pval = (p: number) => (p < 1e-4 ? "<1e-4" : p.toFixed(4));
+
+function clip(s: string, w: number): string {
+  return s.length <= w ? s : s.slice(0, Math.max(1, w - 1)) + "…";
+}
+
+/**
+ * Columns right-aligned except the first. To fit WIDTH: two-space gaps become one, then the first column
+ * shrinks (with …) down to 12 characters; anything still too long is clipped.
+ */
+export function table(header: string[], rows: string[][], indent = "  "): string[] {
+  const cols = header.length;
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? "").length)));
+  let gap = 2;
+  const total = () => indent.length + widths.reduce((a, b) => a + b, 0) + gap * (cols - 1);
+  if (total() > WIDTH) gap = 1;
+  while (total() > WIDTH && widths[0] > 12) widths[0]--;
+  const line = (r: string[]) =>
+    clip(indent + r.map((c, j) => (j === 0 ? clip(c, widths[0]).padEnd(widths[0]) : c.padStart(widths[j]))).join(" ".repeat(gap)).trimEnd(), WIDTH);
+  return [line(header), clip(indent + "-".repeat(total() - indent.length), WIDTH), ...rows.map(line)];
+}
+
+export function formatAnalysis(a: AnalysisResult): string {
+  const out: string[] = [];
+  const conf = `${Math.round(100 * (1 - (a.alpha ?? 0.05)))}%`;
+  out.push(clip(`${a.n} trials; control '${a.control}'; refusal rate ${pct(a.refusalRate.estimate)} ${iv(a.refusalRate.ci, pct)} (${conf} Wilson)`, WIDTH), "");
+
+  for (const [factor, lv] of Object.entries(a.byFactor)) {
+    out.push(`Refusal by ${factor}`);
+    const hasP = lv.some((l) => l.meanPRefusal != null);
+    out.push(...table(["level", "n", "refusals", "rate", `${conf} CI`, ...(hasP ? ["mean p"] : [])],
+      lv.map((l) => [l.level, String(l.n), String(l.refusals), pct(l.rate), iv(l.ci, pct), ...(hasP ? [l.meanPRefusal == null ? "-" : num(l.meanPRefusal)] : [])])), "");
+  }
+
+  if (a.personaVsControl.length) {
+    out.push(`Persona vs control (diff in percentage points; p Holm- and BH-adjusted; * = Holm p < ${a.alpha ?? 0.05})`);
+    out.push(...table(["persona", "n", "rate", "control", "diff", `${conf} CI`, "OR", "OR CI", "p Holm", "p BH", ""],
+      a.personaVsControl.map((c) => [c.persona, String(c.n), pct(c.rate), pct(c.controlRate), pp(c.diff), iv(c.ci, pp), sig(c.oddsRatio), iv(c.orCi, sig), pval(c.pHolm), pval(c.pBH), c.significant ? "*" : ""])));
+    const methods = new Map<string, number>();
+    for (const c of a.personaVsControl) { const m = c.test ? `${c.method}: ${c.test}` : c.method; methods.set(m, (methods.get(m) ?? 0) + 1); }
+    for (const [m, k] of methods) out.push(clip(`  method: ${m} (${k} persona${k === 1 ? "" : "s"})`, WIDTH));
+    out.push("");
+  }
+
+  const lr = a.logistic;
+  out.push(clip(`Logistic regression (${lr.method}${lr.converged ? "" : ", NOT converged"}, ${lr.iterations} iterations${lr.dropped?.length ? `; single-level factors left out: ${lr.dropped.join(", ")}` : ""})`, WIDTH));
+  out.push(...table(["term", "coef", "se", "OR", `${conf} CI`, "p"], lr.terms.map((t) => [t.term, num(t.coef), num(t.se), sig(t.oddsRatio), iv(t.ci, sig), pval(t.p)])));
+  if (lr.lrTests.length) {
+    out.push("  Likelihood-ratio tests (factor dropped)");
+    out.push(...table(["factor", "df", "chi2", "p", "note"], lr.lrTests.map((t) => [t.factor, String(t.df), num(t.chi2, 2), pval(t.p), t.note ?? ""]), "    "));
+  }
+  out.push("");
+
+  if (a.sensitivity.length) {
+    const s0 = a.sensitivity[0];
+    out.push(`Sensitivity of ${a.sensitivityOutcome ?? a.outcome} to each factor (${conf} bootstrap CIs)`);
+    const cell = (x: number, c: Interval) => `${num(x)} [${num(c[0])}, ${num(c[1])}]`;
+    out.push(...table(["factor", "levels", "variance S", "delta", "Wasserstein", "> dummy"],
+      a.sensitivity.map((s) => [s.factor, String(s.levels ?? ""), cell(s.variance, s.ci.variance), cell(s.delta, s.ci.delta), cell(s.wasserstein, s.ci.wasserstein), s.aboveDummy ? "yes" : "no"])));
+    out.push(clip(`  noise floor (random dummy factor): S ${num(s0.dummy.variance)}, delta ${num(s0.dummy.delta)}, Wasserstein ${num(s0.dummy.wasserstein)}`, WIDTH), "");
+  }
+
+  if (a.agreement) {
+    const g = a.agreement;
+    const cols = [...new Set(Object.values(g.table).flatMap((r) => Object.keys(r)))];
+    out.push(clip(`Detector agreement: ${g.detectors[0]} (rows) vs ${g.detectors[1]} (columns); Cohen's kappa ${num(g.kappa, 2)}`, WIDTH));
+    out.push(...table(["", ...cols], Object.entries(g.table).map(([r, v]) => [r, ...cols.map((c) => String(v[c] ?? 0))])), "");
+  }
+  for (const n of a.notes ?? []) out.push(clip(`note: ${n}`, WIDTH));
+  return out.join("\n").trimEnd();
+}
