@@ -52,6 +52,9 @@ export async function loadTransformers(source: string, opts: TransformersOptions
   return new TransformersBackend(loaded.T, loaded.tokenizer, loaded.model, dir ?? source, sha256, { ...opts, device, dtype });
 }
 
+/** transformers.js's DynamicCache: past_key_values.* tensors; dispose() frees the GPU-resident ones. */
+type Cache = InstanceType<TJs["DynamicCache"]>;
+
 /** A rendered prompt as token ids, or why it could not be tokenised. */
 type Encoded = { ids: number[] } | { error: string };
 
@@ -176,31 +179,40 @@ class TransformersBackend implements Backend {
     const generated: number[][] = prompts.map(() => []);
     const done = reqs.map((r) => r.decoding.maxTokens <= 0);
     const records: GenerationResult["firstToken"][] = [];
-    let past: unknown = null;
-    for (let step = 0; ; step++) {
-      const feedIds = step > 0 && this.cached ? seqs.map((s) => [s[s.length - 1]]) : seqs;
-      const { rows, present } = await this.forward(feedIds, seqs, past);
-      past = present;
-      for (let b = 0; b < n; b++) {
-        const sm = new Softmax(rows[b]);
-        const d = reqs[b].decoding;
-        let next: number;
-        if (step === 0) {
-          const w = this.watchTokens(reqs[b].watch);
-          records.push(reduceDistribution(sm.p, sm.top(reqs[b].watch.topK), w, (t) => this.tok.decode([t], { skip_special_tokens: false })));
-          next = chooseFirstToken(this.candidates(sm, d), d, reqs[b].seed);
-        } else {
-          next = chooseFirstToken(this.candidates(sm, d), d, mixSeed(reqs[b].seed, step));
+    let past: Cache | null = null;
+    try {
+      for (let step = 0; ; step++) {
+        const feedIds = step > 0 && this.cached ? seqs.map((s) => [s[s.length - 1]]) : seqs;
+        const { rows, present } = await this.forward(feedIds, seqs, past);
+        await past?.dispose(); // frees GPU-resident cache tensors (webgpu); a no-op on CPU
+        past = present;
+        for (let b = 0; b < n; b++) {
+          if (step > 0 && done[b]) {
+            seqs[b].push(seqs[b][seqs[b].length - 1]); // keeps the batch rectangular; its logits are not read
+            continue;
+          }
+          const sm = new Softmax(rows[b]);
+          const d = reqs[b].decoding;
+          let next: number;
+          if (step === 0) {
+            const w = this.watchTokens(reqs[b].watch);
+            records.push(reduceDistribution(sm.p, sm.top(reqs[b].watch.topK), w, (t) => this.tok.decode([t], { skip_special_tokens: false })));
+            next = chooseFirstToken(this.candidates(sm, d), d, reqs[b].seed);
+          } else {
+            next = chooseFirstToken(this.candidates(sm, d), d, mixSeed(reqs[b].seed, step));
+          }
+          if (done[b]) next = seqs[b][seqs[b].length - 1]; // maxTokens 0: only the record was wanted
+          else if (this.eos.has(next)) done[b] = true;
+          else {
+            generated[b].push(next);
+            if (generated[b].length >= d.maxTokens) done[b] = true;
+          }
+          seqs[b].push(next);
         }
-        if (done[b]) next = seqs[b][seqs[b].length - 1] ?? this.padId; // keep the row's shape; its output is ignored
-        else if (this.eos.has(next)) done[b] = true;
-        else {
-          generated[b].push(next);
-          if (generated[b].length >= d.maxTokens) done[b] = true;
-        }
-        seqs[b].push(next);
+        if (done.every(Boolean)) break;
       }
-      if (done.every(Boolean)) break;
+    } finally {
+      await past?.dispose();
     }
     return reqs.map((_, b) => ({
       firstToken: records[b],
@@ -223,7 +235,7 @@ class TransformersBackend implements Backend {
    * `full` holds the whole sequences (for the attention mask); `feed` is what is fed (all of it, or the last token
    * when the KV cache `past` holds the rest).
    */
-  private async forward(feed: number[][], full: number[][], past: unknown): Promise<{ rows: Float32Array[]; present: unknown }> {
+  private async forward(feed: number[][], full: number[][], past: Cache | null): Promise<{ rows: Float32Array[]; present: Cache | null }> {
     const { Tensor } = this.T;
     const n = full.length;
     const fullLen = Math.max(...full.map((s) => s.length));
@@ -254,7 +266,7 @@ class TransformersBackend implements Backend {
   }
 
   /** present.* outputs become the next call's past_key_values.* inputs. */
-  private presentToPast(out: Record<string, unknown>): unknown {
+  private presentToPast(out: Record<string, unknown>): Cache {
     const entries: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(out)) if (k.startsWith("present")) entries[k.replace(/^present/, "past_key_values").replace("past_key_values_", "past_")] = v;
     return new this.T.DynamicCache(entries as never);

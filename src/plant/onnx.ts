@@ -54,7 +54,9 @@ export function writePlantedOnnx(law: OnnxLaw, outDir: string, opts: OnnxPlantOp
     hidden_size: 16,
     num_attention_heads: 1,
     num_key_value_heads: 1,
-    num_hidden_layers: 1,
+    // transformers.js derives cache tensor names from the layer count (and on webgpu asks for present.<i>.* outputs):
+    // the uncached graph has no layers to cache.
+    num_hidden_layers: kvCache ? 1 : 0,
     use_cache: kvCache,
     ...special,
     frh_planted: { base: law.base, triggers: law.triggers, refusal: law.refusal, answer: law.answer },
