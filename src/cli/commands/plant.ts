@@ -1,0 +1,61 @@
+import { Command, Option } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { DataError, UsageError } from "../../errors.ts";
+import { sha256 } from "../../util/hash.ts";
+import { buildPlantedGguf, explainPrompt, lawVocab, parseLaw, type Law } from "../../plant/index.ts";
+import { writeFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+function readLaw(path: string): Law {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new DataError(path, "law file not found", "pass --spec <law.json> (see test/fixtures/laws/ for examples)");
+  return parseLaw(readFileSync(file, "utf8"), path);
+}
+
+export function registerPlant(program: Command): void {
+  program
+    .command("plant")
+    .description("Build a planted-truth model whose refusal probability follows a law file, or explain the law for a prompt.")
+    .requiredOption("--spec <law.json>", "law file: base, triggers, itemNoise, refusal, answer, seed")
+    .option("--out <model.gguf>", "where to write the model (build mode)")
+    .addOption(new Option("--format <format>", "model format").choices(["gguf", "onnx"]).default("gguf"))
+    .option("--vocab-from <gguf>", "borrow the tokenizer of an existing GGUF (not yet available)")
+    .option("--explain", "print the planted refusal probability for --prompt instead of building")
+    .option("--prompt <text>", "prompt text for --explain (the exact text the model sees, after any template)")
+    .option("--json", "print JSON")
+    .action((o) => {
+      const law = readLaw(o.spec);
+      if (o.explain) {
+        if (o.prompt === undefined) throw new UsageError("--explain needs --prompt <text>", "pass the rendered prompt text, e.g. --prompt $'You are a Muslim.\\n\\nAnswer:'");
+        const ex = explainPrompt(law, o.prompt);
+        if (o.json) {
+          process.stdout.write(JSON.stringify(ex, null, 2) + "\n");
+          return;
+        }
+        const terms = [`base ${law.base}`, ...ex.triggers.filter((t) => t.count).map((t) => `${t.word} ${t.count}×${t.boost}`), `noise ${ex.noise.toFixed(6)} (${ex.noiseTokens} tokens)`];
+        const lines = [`p(refusal first token) = ${ex.probability.toFixed(7)}`, `logit ${ex.logit.toFixed(6)} = ${terms.join(" + ")}`];
+        if (ex.continues) lines.push(`note: the prompt ends in the first token of the ${ex.continues}; the model continues that text instead`);
+        process.stdout.write(lines.join("\n") + "\n");
+        return;
+      }
+      if (o.format === "onnx") throw new UsageError("--format onnx is not yet available in `frh plant`", "build a GGUF (--format gguf, the default)");
+      if (o.vocabFrom) throw new UsageError("--vocab-from is not yet available", "omit it: the planted model uses its own vocabulary, in which each trigger word is one token");
+      if (!o.out) throw new UsageError("building needs --out <model.gguf> (or use --explain --prompt <text>)");
+      const buf = buildPlantedGguf(law);
+      const out = resolve(o.out);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, buf);
+      const v = lawVocab(law);
+      const info = {
+        path: out, bytes: buf.length, sha256: sha256(buf), vocabSize: v.pieces.length,
+        refusalFirstToken: v.pieces[v.refusal.first], answerFirstToken: v.pieces[v.answer.first],
+      };
+      if (o.json) {
+        process.stdout.write(JSON.stringify(info, null, 2) + "\n");
+        return;
+      }
+      process.stdout.write(`wrote ${info.path} (${info.bytes} bytes, ${info.vocabSize} tokens, sha256 ${info.sha256.slice(0, 16)}…)\n` +
+        `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${JSON.stringify(info.answerFirstToken)}\n`);
+    });
+}
