@@ -43,7 +43,8 @@ export function parseLaw(jsonText: string, where: string): Law {
   if (!res.success) {
     const issue = res.error.issues[0];
     const field = issue.path.length ? issue.path.map(String).join(".") : "";
-    const msg = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
+    const msg = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}`
+      : issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
     throw new DataError(field ? `${where}:${field}` : where, msg, "fields: base (number), triggers ({word: boost}), itemNoise (≥ 0), refusal, answer (texts), seed (integer)");
   }
   const law = res.data;
