@@ -118,12 +118,17 @@ class TransformersBackend implements Backend {
     }
   }
 
-  /** First token of a word as a response may begin with it: bare and after a space; the unknown token never counts. */
+  /**
+   * First token of a word as a response may begin with it: bare and after a space. The unknown token never counts,
+   * nor a bare-space token (SentencePiece tokenizers turn " word" into "▁" + "▁word").
+   */
   private firstTokens = (text: string): number[] => {
     const out = new Set<number>();
     for (const v of [text, ` ${text}`]) {
       const ids = this.tok.encode(v, { add_special_tokens: false });
-      if (ids.length && ids[0] !== this.tok.unk_token_id) out.add(ids[0]);
+      if (!ids.length || ids[0] === this.tok.unk_token_id) continue;
+      if (this.tok.decode([ids[0]], { skip_special_tokens: false }).trim() === "") continue;
+      out.add(ids[0]);
     }
     return [...out];
   };
