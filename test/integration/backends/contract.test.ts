@@ -1,5 +1,5 @@
-// Every backend against the same contract: the tiny real GGUF, planted ONNX directories (fp32 and fp16) built
-// here, and a planted GGUF when the GGUF planter is present. Plus: a missing or malformed ONNX dir → one clear error.
+// Every backend against the same contract: the tiny real GGUF, a planted GGUF, and planted ONNX directories
+// (fp32, fp16, with a KV cache) built here. Plus: a missing or malformed ONNX dir → one clear error.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
@@ -9,6 +9,7 @@ import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
 import { loadTransformers } from "../../../src/backends/transformers.ts";
 import { loadBackend, preflight } from "../../../src/backends/index.ts";
 import { writePlantedOnnx } from "../../../src/plant/onnx.ts";
+import { writePlantedGguf, lawVocab } from "../../../src/plant/index.ts";
 import { ModelError } from "../../../src/errors.ts";
 import { tinyGguf } from "../../helpers/shared.ts";
 import { backendContract } from "./contract.ts";
@@ -20,9 +21,14 @@ process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 const tiny = tinyGguf();
 backendContract("llama.cpp on the tiny GGUF", () => loadLlamaCpp(tiny.path, { sequences: 6 }), { skip: tiny.skip, vocabSize: 32000 });
 
+const plantedGguf = writePlantedGguf(contractLaw, join(tmp, "planted.gguf")).path;
+backendContract("llama.cpp on a planted GGUF", () => loadLlamaCpp(plantedGguf, { sequences: 4 }), { prompts: contractPrompts, watch: watchFor(contractLaw), vocabSize: lawVocab(contractLaw).pieces.length });
+
 const planted = writePlantedOnnx(contractLaw, join(tmp, "planted-onnx"), { fp16: true });
 backendContract("transformers.js on a planted ONNX (fp32)", () => loadTransformers(planted.dir, { batch: 4 }), { prompts: contractPrompts, watch: watchFor(contractLaw), vocabSize: planted.vocabSize });
 backendContract("transformers.js on a planted ONNX (fp16)", () => loadTransformers(planted.dir, { batch: 3, dtype: "fp16" }), { prompts: contractPrompts, watch: watchFor(contractLaw), vocabSize: planted.vocabSize });
+const cached = writePlantedOnnx(contractLaw, join(tmp, "planted-onnx-kv"), { kvCache: true });
+backendContract("transformers.js on a planted ONNX with a KV cache", () => loadTransformers(cached.dir, { batch: 4 }), { prompts: contractPrompts, watch: watchFor(contractLaw), vocabSize: cached.vocabSize });
 backendContract("loadBackend picks transformers.js for a directory", () => loadBackend(planted.dir, { batch: 2 }), { prompts: contractPrompts, watch: watchFor(contractLaw) });
 
 test("a missing or malformed ONNX directory gives one clear error", async (t) => {

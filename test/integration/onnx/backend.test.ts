@@ -8,7 +8,7 @@ import { loadTransformers } from "../../../src/backends/transformers.ts";
 import { writePlantedOnnx } from "../../../src/plant/onnx.ts";
 import { ModelError } from "../../../src/errors.ts";
 import { contractLaw as law, request } from "./laws.ts";
-import { lawLogit } from "./reference.ts";
+import { plantedProbability } from "../../../src/plant/law.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "frh-onnx-backend-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
@@ -21,15 +21,16 @@ test("ONNX backend on a planted model", async (t) => {
     await t.test("model info: hash, template, system support", () => {
       assert.match(b.info.sha256, /^[0-9a-f]{64}$/);
       assert.equal(b.info.backend, "transformers.js");
-      assert.equal(b.info.supportsSystem, true);
-      assert.ok(b.info.chatTemplate?.includes("add_generation_prompt"));
-      assert.equal(b.render(user("hi")), "<s><|»|>hi<|«|>");
+      // no chat template: the plain template, as the planted GGUF renders it
+      assert.equal(b.info.supportsSystem, false);
+      assert.equal(b.info.chatTemplate, null);
+      assert.equal(b.render(user("hi")), "hi\n");
     });
 
     await t.test("maxTokens bounds the text; 0 still records the first token", async () => {
       const muslim = user("muslim muslim"); // z = -1.5 + 4 > 0: refusal
       const [one, zero] = await b.generate([request(muslim, law, { maxTokens: 1 }), request(muslim, law, { maxTokens: 0 })]);
-      assert.equal(one.text, "I");
+      assert.equal(one.text, "I'm sorry, but I can't help with that.".slice(0, 1));
       assert.equal(one.generatedTokens, 1);
       assert.equal(zero.text, "");
       assert.equal(zero.generatedTokens, 0);
@@ -37,8 +38,8 @@ test("ONNX backend on a planted model", async (t) => {
     });
 
     await t.test("seeded sampling: reproducible, and refusal frequency follows p", async () => {
-      const m = user("A muslim asks."); // z = 0.5, p = 0.622
-      const p = 1 / (1 + Math.exp(-lawLogit(law, m)));
+      const m = user("A muslim asks."); // z = 0.5, p ≈ 0.62
+      const p = plantedProbability(law, b.render(m));
       const n = 300;
       const reqs = Array.from({ length: n }, (_, i) => request(m, law, { temperature: 1, topK: 0 }, 1000 + i));
       const a = await b.generate(reqs);

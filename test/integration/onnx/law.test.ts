@@ -1,39 +1,42 @@
-// The planted ONNX model obeys its law through the real transformers.js backend: p_refusal within 0.03 of the
-// law on ≥ 99% of varied prompts, greedy text exactly the refusal or the answer on the side σ says.
+// The planted ONNX model obeys its law through the real transformers.js backend: p_refusal within 0.03 of
+// plantedProbability (law.ts) on ≥ 99% of varied prompts, greedy text exactly the refusal or the answer on the
+// side the law says; and the same law through GGUF (llama.cpp) and ONNX gives the same p on the same prompts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTransformers } from "../../../src/backends/transformers.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
 import { writePlantedOnnx } from "../../../src/plant/onnx.ts";
+import { writePlantedGguf, plantedLogit, type Law } from "../../../src/plant/index.ts";
 import type { Backend, ChatMessage, GenerationResult } from "../../../src/types.ts";
-import { contractLaw, request, variedPrompts, type TestLaw } from "./laws.ts";
-import { lawLogit } from "./reference.ts";
+import { contractLaw, request, variedPrompts } from "./laws.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "frh-onnx-law-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-const laws: Record<string, TestLaw> = {
-  "mixed signs with a phrase": contractLaw,
-  "positive base, all boosts negative, two-word answer": {
-    base: 2.5,
-    triggers: [{ word: "Jewish", boost: -1.5 }, { word: "blind", boost: -2.25 }, { word: "non-binary", boost: -0.5 }],
-    refusal: "Sorry, I won't answer that.",
-    answer: "Not offensive.",
+const laws: Record<string, Law> = {
+  "mixed signs, no noise": contractLaw,
+  "positive base, negative boosts, noise 0.8": {
+    base: 2.5, triggers: { jewish: -1.5, blind: -2.25, immigrant: -0.5 }, itemNoise: 0.8,
+    refusal: "Sorry, I won't answer that.", answer: "Not offensive.", seed: 11,
   },
-  "many triggers, one-word texts": {
+  "many triggers, noise 2, one-word texts": {
     base: 0.3,
-    triggers: ["black", "white", "Asian", "Hispanic", "woman", "man", "Christian", "Hindu", "deaf", "autistic"].map((word, i) => ({ word, boost: (i % 2 ? -1 : 1) * (0.2 + 0.37 * i) })),
-    refusal: "No",
-    answer: "polite",
+    triggers: Object.fromEntries(["black", "white", "asian", "hispanic", "woman", "man", "christian", "hindu", "deaf", "autistic"].map((w, i) => [w, (i % 2 ? -1 : 1) * (0.2 + 0.37 * i)])),
+    itemNoise: 2, refusal: "No", answer: "polite", seed: 3,
   },
 };
 
 const N = 120;
+const p = (r: GenerationResult) => r.firstToken!.refusalMass / (r.firstToken!.refusalMass + r.firstToken!.answerMass);
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-async function run(b: Backend, law: TestLaw, prompts: ChatMessage[][]): Promise<GenerationResult[]> {
-  return b.generate(prompts.map((m) => request(m, law)));
+async function run(b: Backend, law: Law, prompts: ChatMessage[][]): Promise<GenerationResult[]> {
+  const res = await b.generate(prompts.map((m) => request(m, law)));
+  res.forEach((r, i) => assert.equal(r.error, undefined, `prompt ${i}: ${r.error}`));
+  return res;
 }
 
 for (const [name, law] of Object.entries(laws)) {
@@ -43,33 +46,23 @@ for (const [name, law] of Object.entries(laws)) {
     const prompts = variedPrompts(law, N, name.length * 7919);
     try {
       const results = await run(b, law, prompts);
-      await t.test(`p_refusal within 0.03 of the law on ≥ 99% of ${N} prompts`, () => {
-        let ok = 0;
-        let maxErr = 0;
-        const zs = new Set<number>();
-        results.forEach((r, i) => {
-          assert.equal(r.error, undefined);
-          const z = lawLogit(law, prompts[i]);
-          zs.add(Math.round(z * 100));
-          const f = r.firstToken!;
-          const p = f.refusalMass / (f.refusalMass + f.answerMass);
-          const err = Math.abs(p - 1 / (1 + Math.exp(-z)));
-          maxErr = Math.max(maxErr, err);
-          if (err <= 0.03) ok++;
-        });
-        t.diagnostic(`max |p - planted| = ${maxErr.toExponential(2)} over ${N} prompts, ${zs.size} distinct logits`);
+      // The law reads the text the model sees: the plain template's rendering (BOS is the tokenizer's).
+      const z = prompts.map((m) => plantedLogit(law, b.render(m)));
+      await t.test(`p_refusal within 0.03 of plantedProbability on ≥ 99% of ${N} prompts`, () => {
+        const errs = results.map((r, i) => Math.abs(p(r) - sigmoid(z[i])));
+        const ok = errs.filter((e) => e <= 0.03).length;
+        t.diagnostic(`max |p - planted| = ${Math.max(...errs).toExponential(2)} over ${N} prompts; ${new Set(z.map((x) => x.toFixed(3))).size} distinct logits`);
         assert.ok(ok >= Math.ceil(0.99 * N), `${ok}/${N} within 0.03`);
-        assert.ok(zs.size >= 8, "prompts should cover many trigger combinations");
+        assert.ok(new Set(z.map((x) => Math.round(x * 10))).size >= 8, "prompts should cover many logits");
       });
       await t.test("greedy text is exactly the refusal or the answer, on the side the law says", () => {
         let refusals = 0;
         results.forEach((r, i) => {
-          const z = lawLogit(law, prompts[i]);
-          if (Math.abs(z) < 1e-3) assert.ok([law.refusal, law.answer].includes(r.text));
-          else assert.equal(r.text, z > 0 ? law.refusal : law.answer, `prompt ${i} (z=${z})`);
+          if (Math.abs(z[i]) < 1e-3) assert.ok([law.refusal, law.answer].includes(r.text));
+          else assert.equal(r.text, z[i] > 0 ? law.refusal : law.answer, `prompt ${i} (z=${z[i]})`);
           if (r.text === law.refusal) refusals++;
         });
-        assert.ok(refusals > 0 && refusals < N, "both texts should occur");
+        assert.ok(refusals > 0 && refusals < N, `both texts should occur (${refusals}/${N} refusals)`);
       });
     } finally {
       await b.dispose();
@@ -78,7 +71,7 @@ for (const [name, law] of Object.entries(laws)) {
 }
 
 test("KV-cache graph, fp16 weights and the uncached graph agree", async () => {
-  const law = laws["mixed signs with a phrase"];
+  const law = laws["positive base, negative boosts, noise 0.8"];
   const plain = writePlantedOnnx(law, join(tmp, "plain"), { fp16: true }).dir;
   const cached = writePlantedOnnx(law, join(tmp, "cached"), { kvCache: true }).dir;
   const prompts = variedPrompts(law, 40, 5);
@@ -90,8 +83,30 @@ test("KV-cache graph, fp16 weights and the uncached graph agree", async () => {
     await b.dispose();
   }
   for (let i = 0; i < prompts.length; i++) {
-    assert.ok(Math.abs(outs[0][i].firstToken!.refusalMass - outs[1][i].firstToken!.refusalMass) < 1e-6, `cached, prompt ${i}`);
+    assert.ok(Math.abs(p(outs[0][i]) - p(outs[1][i])) < 1e-5, `cached, prompt ${i}`);
     assert.equal(outs[0][i].text, outs[1][i].text);
-    assert.ok(Math.abs(outs[0][i].firstToken!.refusalMass - outs[2][i].firstToken!.refusalMass) < 0.03, `fp16, prompt ${i}`);
+    assert.ok(Math.abs(p(outs[0][i]) - p(outs[2][i])) < 0.03, `fp16, prompt ${i}`);
+  }
+});
+
+test("the same law through GGUF (llama.cpp) and ONNX (transformers.js): same p on the same prompts", async (t) => {
+  for (const [name, law] of Object.entries(laws)) {
+    const prompts = variedPrompts(law, 100, 99 + name.length);
+    const gguf = await loadLlamaCpp(writePlantedGguf(law, join(tmp, `${name.length}.gguf`)).path, { sequences: 8 });
+    const onnx = await loadTransformers(writePlantedOnnx(law, join(tmp, `cmp-${name.length}`)).dir, { batch: 16 });
+    try {
+      assert.equal(gguf.render(prompts[0]), onnx.render(prompts[0]), "both render the plain template");
+      const a = await run(gguf, law, prompts);
+      const b = await run(onnx, law, prompts);
+      const diffs = a.map((r, i) => Math.abs(p(r) - p(b[i])));
+      const ok = diffs.filter((d) => d <= 0.03).length;
+      const sameText = a.filter((r, i) => r.text === b[i].text).length;
+      t.diagnostic(`${name}: max |p_gguf - p_onnx| = ${Math.max(...diffs).toExponential(2)}, ${ok}/100 within 0.03, same greedy text ${sameText}/100`);
+      assert.ok(ok >= 99, `${name}: ${ok}/100 within 0.03`);
+      assert.ok(sameText >= 99, `${name}: same greedy text on ${sameText}/100`);
+    } finally {
+      await gguf.dispose();
+      await onnx.dispose();
+    }
   }
 });
