@@ -39,7 +39,20 @@ export function registerPlant(program: Command): void {
         process.stdout.write(lines.join("\n") + "\n");
         return;
       }
-      if (o.format === "onnx") throw new UsageError("--format onnx is not yet available in `frh plant`", "build a GGUF (--format gguf, the default)");
+      if (o.format === "onnx") {
+        // An ONNX model is a directory (transformers.js layout); onnx-proto loads only when one is built.
+        if (o.vocabFrom) throw new UsageError("--vocab-from is not available for --format onnx", "omit it: the planted model uses the law's own vocabulary");
+        if (!o.out) throw new UsageError("building an ONNX model needs --out <dir>", "e.g. --format onnx --out models/planted-onnx");
+        const dir = resolve(o.out);
+        return import("../../plant/onnx.ts").then(({ writePlantedOnnx }) => {
+          const r = writePlantedOnnx(law, dir);
+          const info = { path: r.dir, files: r.files, vocabSize: r.vocabSize, refusalFirstToken: r.refusalFirstToken, answerFirstToken: r.answerFirstToken };
+          process.stdout.write(o.json ? JSON.stringify(info, null, 2) + "\n"
+            : `wrote ${info.path}/ (${info.files.join(", ")}; ${info.vocabSize} tokens)\n` +
+              `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${JSON.stringify(info.answerFirstToken)}\n` +
+              `run it with: frh run --model ${info.path}\n`);
+        });
+      }
       if (o.vocabFrom) throw new UsageError("--vocab-from is not yet available", "omit it: the planted model uses its own vocabulary, in which each trigger word is one token");
       if (!o.out) throw new UsageError("building needs --out <model.gguf> (or use --explain --prompt <text>)");
       const buf = buildPlantedGguf(law);
