@@ -18,7 +18,7 @@
 //    minus that, every other token −80; a token with a successor adds +10^4 to its successor's row, so after the
 //    first response token greedy decoding emits the rest token, then EOS, whatever the logit.
 //  - TIE = 2^-16 tilts an exact tie (logit 0) to the refusal; it moves p by at most 4e-6.
-// Limits (documented, tested): flash attention off → noise exact only to ~5e-4 relative (f16 attention weights);
+// Limits (documented, tested): flash attention off → noise exact only to ~2^-11 relative (f16 attention weights);
 // the triggers head is exact either way. The law's partial sums of noise units must stay below 2048 in
 // magnitude (f16 accumulator), which holds far beyond the 8192-token context for realistic text.
 import { writeGguf, kv, type GgufTensor, type GgufValue } from "./gguf.ts";
