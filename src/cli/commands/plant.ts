@@ -13,7 +13,8 @@ function readLaw(path: string): Law {
   return parseLaw(readFileSync(file, "utf8"), path);
 }
 
-export function registerPlant(program: Command): void {
+/** `write` receives everything the command prints (stdout by default; tests pass a collector). */
+export function registerPlant(program: Command, write: (text: string) => void = (t) => void process.stdout.write(t)): void {
   program
     .command("plant")
     .description("Build a planted-truth model whose refusal probability follows a law file, or explain the law for a prompt.")
@@ -30,13 +31,13 @@ export function registerPlant(program: Command): void {
         if (o.prompt === undefined) throw new UsageError("--explain needs --prompt <text>", "pass the rendered prompt text, e.g. --prompt $'You are a Muslim.\\n\\nAnswer:'");
         const ex = explainPrompt(law, o.prompt);
         if (o.json) {
-          process.stdout.write(JSON.stringify(ex, null, 2) + "\n");
+          write(JSON.stringify(ex, null, 2) + "\n");
           return;
         }
         const terms = [`base ${law.base}`, ...ex.triggers.filter((t) => t.count).map((t) => `${t.word} ${t.count}×${t.boost}`), `noise ${ex.noise.toFixed(6)} (${ex.noiseTokens} tokens)`];
         const lines = [`p(refusal first token) = ${ex.probability.toFixed(7)}`, `logit ${ex.logit.toFixed(6)} = ${terms.join(" + ")}`];
         if (ex.continues) lines.push(`note: the prompt ends in the first token of the ${ex.continues}; the model continues that text instead`);
-        process.stdout.write(lines.join("\n") + "\n");
+        write(lines.join("\n") + "\n");
         return;
       }
       if (o.format === "onnx") {
@@ -47,7 +48,7 @@ export function registerPlant(program: Command): void {
         return import("../../plant/onnx.ts").then(({ writePlantedOnnx }) => {
           const r = writePlantedOnnx(law, dir);
           const info = { path: r.dir, files: r.files, vocabSize: r.vocabSize, refusalFirstToken: r.refusalFirstToken, answerFirstToken: r.answerFirstToken };
-          process.stdout.write(o.json ? JSON.stringify(info, null, 2) + "\n"
+          write(o.json ? JSON.stringify(info, null, 2) + "\n"
             : `wrote ${info.path}/ (${info.files.join(", ")}; ${info.vocabSize} tokens)\n` +
               `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${JSON.stringify(info.answerFirstToken)}\n` +
               `run it with: frh run --model ${info.path}\n`);
@@ -65,10 +66,10 @@ export function registerPlant(program: Command): void {
         refusalFirstToken: v.pieces[v.refusal.first], answerFirstToken: v.pieces[v.answer.first],
       };
       if (o.json) {
-        process.stdout.write(JSON.stringify(info, null, 2) + "\n");
+        write(JSON.stringify(info, null, 2) + "\n");
         return;
       }
-      process.stdout.write(`wrote ${info.path} (${info.bytes} bytes, ${info.vocabSize} tokens, sha256 ${info.sha256.slice(0, 16)}…)\n` +
+      write(`wrote ${info.path} (${info.bytes} bytes, ${info.vocabSize} tokens, sha256 ${info.sha256.slice(0, 16)}…)\n` +
         `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${JSON.stringify(info.answerFirstToken)}\n`);
     });
 }
