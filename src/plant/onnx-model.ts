@@ -2,7 +2,7 @@
 //
 //   [b, u, c][s] = CumSum_s( feature[input_ids] · attention_mask )   per token: boost, noise unit, counted (0/1)
 //   z[s]         = base + b + noiseScale · u / (noisePrior + c)        (causal: only tokens ≤ s count)
-//   logits[s]    = rows[kind[input_ids]] + isLaw[input_ids] · z · dir
+//   logits[s]    = rows[kind[input_ids]] + isLaw[input_ids] · z · dir      (last num_logits_to_keep positions)
 //
 // `dir` is +½ on the refusal's first token and −½ on the answer's, so their softmax ratio is exactly e^z and
 // P(refusal) = σ(z). `rows` holds one row per kind of position: row 0 (every prompt token) leaves only the two
@@ -79,12 +79,18 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
     node("Div", ["unit_sum", "denom"], ["unit_mean"]),
     node("Mul", ["unit_mean", "noise_scale"], ["noise"]),
     node("Add", ["boost_sum", "noise"], ["varying"]),
-    node("Add", ["varying", "base"], ["z"]),
-    node("Gather", ["is_law", "input_ids"], ["law_here"], { axis: 0 }),
+    node("Add", ["varying", "base"], ["z_all"]),
+    // Only the last num_logits_to_keep positions get logits (0 = all), as in HF exports: the [B,S,V] tensors are
+    // what costs, and a first-token pass needs one position.
+    node("Unsqueeze", ["num_logits_to_keep", "axis0"], ["num_logits_to_keep_1d"]),
+    node("Neg", ["num_logits_to_keep_1d"], ["keep_start"]),
+    node("Slice", ["z_all", "keep_start", "big", "axis_1"], ["z"]),
+    node("Slice", ["input_ids", "keep_start", "big", "axis_1"], ["kept_ids"]),
+    node("Gather", ["is_law", "kept_ids"], ["law_here"], { axis: 0 }),
     node("Mul", ["z", "law_here"], ["z_law"]),
     node("Unsqueeze", ["z_law", "axis2"], ["z3"]),
     node("Mul", ["z3", "dir"], ["law_logits"]),
-    node("Gather", ["kind", "input_ids"], ["row_kind"], { axis: 0 }),
+    node("Gather", ["kind", "kept_ids"], ["row_kind"], { axis: 0 }),
     node("Gather", ["rows", "row_kind"], ["row_logits"], { axis: 0 }),
     node("Add", ["row_logits", "law_logits"], half ? ["logits_f"] : ["logits"]),
     ...(half ? [node("Cast", ["logits_f"], ["logits"], { to: FLOAT16 })] : []),
@@ -98,11 +104,13 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
       floatTensor("base", [], [g.base]), floatTensor("noise_scale", [], [g.noiseScale]), floatTensor("noise_prior", [], [g.noisePrior]),
       int64Tensor("kind", [V], kind), int64Tensor("axis1", [], [1]), int64Tensor("axis2", [1], [2]),
       int64Tensor("ch0", [], [0]), int64Tensor("ch1", [], [1]), int64Tensor("ch2", [], [2]),
-      ...(kv ? [int64Tensor("one", [1], [1]), int64Tensor("two", [1], [2]), int64Tensor("big", [1], [2 ** 53 - 1]), int64Tensor("axis_1", [1], [1])] : []),
+      int64Tensor("big", [1], [2 ** 53 - 1]), int64Tensor("axis_1", [1], [1]), int64Tensor("axis0", [1], [0]),
+      ...(kv ? [int64Tensor("one", [1], [1]), int64Tensor("two", [1], [2])] : []),
     ],
     inputs: [
       valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]),
       valueInfo("attention_mask", INT64, ["batch_size", kv ? "total_sequence_length" : "sequence_length"]),
+      valueInfo("num_logits_to_keep", INT64, []),
       ...(kv ? [
         valueInfo("position_ids", INT64, ["batch_size", "sequence_length"]),
         valueInfo("past_key_values.0.key", FLOAT, ["batch_size", 1, "past_sequence_length", FEATURES]),
@@ -110,7 +118,7 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
       ] : []),
     ],
     outputs: [
-      valueInfo("logits", half ? FLOAT16 : FLOAT, ["batch_size", "sequence_length", V]),
+      valueInfo("logits", half ? FLOAT16 : FLOAT, ["batch_size", "kept_length", V]),
       ...(kv ? [
         valueInfo("present.0.key", FLOAT, ["batch_size", 1, "total_sequence_length", FEATURES]),
         valueInfo("present.0.value", FLOAT, ["batch_size", 1, "total_sequence_length", FEATURES]),

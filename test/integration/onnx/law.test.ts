@@ -33,8 +33,11 @@ const N = 120;
 const p = (r: GenerationResult) => r.firstToken!.refusalMass / (r.firstToken!.refusalMass + r.firstToken!.answerMass);
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** In batches of 16, as the run loop sends them (one call with 100 sequences made llama.cpp results flaky). */
 async function run(b: Backend, law: Law, prompts: ChatMessage[][]): Promise<GenerationResult[]> {
-  const res = await b.generate(prompts.map((m) => request(m, law)));
+  const reqs = prompts.map((m) => request(m, law));
+  const res: GenerationResult[] = [];
+  for (let i = 0; i < reqs.length; i += 16) res.push(...(await b.generate(reqs.slice(i, i + 16))));
   res.forEach((r, i) => assert.equal(r.error, undefined, `prompt ${i}: ${r.error}`));
   return res;
 }
@@ -101,7 +104,8 @@ test("the same law through GGUF (llama.cpp) and ONNX (transformers.js): same p o
       const diffs = a.map((r, i) => Math.abs(p(r) - p(b[i])));
       const ok = diffs.filter((d) => d <= 0.03).length;
       const sameText = a.filter((r, i) => r.text === b[i].text).length;
-      t.diagnostic(`${name}: max |p_gguf - p_onnx| = ${Math.max(...diffs).toExponential(2)}, ${ok}/100 within 0.03, same greedy text ${sameText}/100`);
+      const off = (rs: GenerationResult[]) => rs.filter((r, i) => Math.abs(p(r) - sigmoid(plantedLogit(law, gguf.render(prompts[i])))) > 0.03).length;
+      t.diagnostic(`${name}: max |p_gguf - p_onnx| = ${Math.max(...diffs).toExponential(2)}, ${ok}/100 within 0.03, same greedy text ${sameText}/100; off the law by > 0.03: GGUF ${off(a)}, ONNX ${off(b)}`);
       assert.ok(ok >= 99, `${name}: ${ok}/100 within 0.03`);
       assert.ok(sameText >= 99, `${name}: same greedy text on ${sameText}/100`);
     } finally {
