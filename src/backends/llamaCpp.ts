@@ -365,15 +365,15 @@ class LlamaCppBackend implements Backend {
     return w;
   }
 
-  private async ensureContext(n: number, needTokens: number): Promise<void> {
-    if (this.context && this.sequences.length >= n && this.contextSize >= needTokens) return;
+  private async ensureContext(needTokens: number): Promise<void> {
+    if (this.context && this.contextSize >= needTokens) return;
     this.disposeReaders();
     await this.context?.dispose();
     this.context = null;
     const size = this.opts.contextSize ?? Math.min(this.model.trainContextSize, Math.max(512, 2 ** Math.ceil(Math.log2(needTokens + 1))));
     if (needTokens > size) throw new ModelError("BACKEND", `a prompt needs ${needTokens} tokens but the context holds ${size}`, "shorten the prompt or raise maxTokens/contextSize limits");
     const t = this.tuning(size);
-    const want = Math.max(n, t.sequences);
+    const want = Math.max(1, t.sequences);
     try {
       this.context = await this.model.createContext({ sequences: want, contextSize: size, threads: t.threads, batchSize: Math.min(t.batchSize, size * want) });
     } catch (e) {
@@ -388,15 +388,39 @@ class LlamaCppBackend implements Backend {
     this.readers = this.sequences.map(() => narrow ? new NarrowReader(() => new bindings.AddonSampler(nativeModel), nativeCtx, this.vocab) : null);
   }
 
+  /**
+   * More requests than sequences are pipelined (continuous batching): requests sorted by prompt are cut into one
+   * contiguous stream per sequence, each sequence works through its stream, and a sequence that runs dry takes
+   * the last request of the longest remaining stream. A finished response frees its sequence at once, so new
+   * prompts share decode batches with the stragglers' generation instead of waiting for them.
+   */
   async generate(requests: GenerationRequest[]): Promise<GenerationResult[]> {
     if (this.disposed) throw new ModelError("BACKEND", "backend used after dispose");
     if (requests.length === 0) return [];
     const rendered = requests.map((r) => this.renderTokens(r.prompt.messages));
     const need = Math.max(...rendered.map((r, i) => r.tokens.length + requests[i].decoding.maxTokens + 1));
-    await this.ensureContext(requests.length, need);
+    await this.ensureContext(need);
     const reuse = this.opts.prefixReuse ?? true;
-    const slots = reuse ? assignSequences(rendered.map((r) => r.tokens), this.sequences.map((s) => s.contextTokens)) : requests.map((_, i) => i);
-    return Promise.all(requests.map((r, i) => this.runOne(slots[i], r, rendered[i].tokens)));
+    const order = requests.map((_, i) => i);
+    if (reuse) order.sort((a, b) => (rendered[a].text < rendered[b].text ? -1 : rendered[a].text > rendered[b].text ? 1 : a - b));
+    const nStreams = Math.min(this.sequences.length, requests.length);
+    const streams: number[][] = [];
+    for (let j = 0, at = 0; j < nStreams; j++) {
+      const len = Math.floor(requests.length / nStreams) + (j < requests.length % nStreams ? 1 : 0);
+      streams.push(order.slice(at, at + len));
+      at += len;
+    }
+    const slots = reuse ? assignSequences(streams.map((s) => rendered[s[0]].tokens), this.sequences.map((s) => s.contextTokens)) : streams.map((_, j) => j);
+    const results = new Array<GenerationResult>(requests.length);
+    await Promise.all(streams.map(async (stream, j) => {
+      for (;;) {
+        let i = stream.shift();
+        if (i === undefined) i = streams.reduce((a, b) => (b.length > a.length ? b : a)).pop();
+        if (i === undefined) return;
+        results[i] = await this.runOne(slots[j], requests[i], rendered[i].tokens);
+      }
+    }));
+    return results;
   }
 
   /** Puts `tokens` minus its last token into the sequence (reusing the cached prefix), then reads the last one. */

@@ -76,10 +76,10 @@ test("narrow reads equal the full-vocabulary Map; prefix reuse equals clearing",
 
     await t.test("prefix reuse: same results as clearing, and the cache is reused", async () => {
       const shuffled = [...prompts.slice(5), ...prompts.slice(0, 5)];
-      const ref = [];
+      const ref: GenerationResult[][] = [];
       for (let r = 0; r < 3; r++) ref.push(await narrow.generate(shuffled.map((p) => req(p))));
       const before = { ...(reuse as unknown as { counters: { reusedTokens: number } }).counters };
-      const got = [];
+      const got: GenerationResult[][] = [];
       for (let r = 0; r < 3; r++) got.push(await reuse.generate((r === 1 ? [...shuffled].reverse() : shuffled).map((p) => req(p))));
       got[1].reverse();
       for (let r = 0; r < 3; r++) for (let i = 0; i < shuffled.length; i++) {
