@@ -11,6 +11,10 @@ import type { Db } from "../store/db.ts";
 import { doneIds, finishRun, planTrials, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
+import { scheduleForPrefixReuse } from "./schedule.ts";
+
+/** Batches handed to the backend per call (see the batching loop in runModel). */
+const PIPELINE_ROUNDS = 4;
 
 export interface RunOptions {
   /** Replaces the study's models. */
@@ -125,13 +129,21 @@ async function runModel(
   const todo = rows.filter((r) => !done.has(r.trialId));
   addDone(done.size);
   opts.onEvent?.({ type: "model-start", model: modelId, sha256: info.sha256, todo: todo.length, backend: info.backend });
-  const batchSize = Math.max(1, opts.batch ?? 8);
+  // --- batching (issue 8, perf): the backend may suggest a batch size; trials sharing a rendered prefix run
+  // back to back on the same sequence (src/run/schedule.ts). Only execution order changes, never the plan.
+  const preferred = Number(info.details?.preferredBatch);
+  const batchSize = Math.max(1, opts.batch ?? (Number.isInteger(preferred) && preferred > 0 ? preferred : 8));
+  // A backend call gets PIPELINE_ROUNDS batches at once: the GGUF backend pipelines them over its sequences, so a
+  // long response no longer holds up a whole batch; storage stays one transaction per call.
+  const scheduled = scheduleForPrefixReuse(todo, (r) => r.prompt, batchSize);
+  const batches: (typeof todo)[] = [];
+  for (let i = 0; i < scheduled.length; i += PIPELINE_ROUNDS) batches.push(scheduled.slice(i, i + PIPELINE_ROUNDS).flat());
+  // --- end batching
   let ran = 0;
   let failed = 0;
   let stopped = false;
-  for (let i = 0; i < todo.length; i += batchSize) {
+  for (const batch of batches) {
     if (opts.shouldStop?.()) { stopped = true; break; }
-    const batch = todo.slice(i, i + batchSize);
     const requests: GenerationRequest[] = batch.map((r) => ({
       prompt: r.messages, decoding: study.decoding, seed: r.seed,
       watch: { labels: r.trial.task.labels, refusalOnsets: study.refusalOnsets, topK: study.topK },
