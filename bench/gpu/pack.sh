@@ -13,18 +13,18 @@ strip "$STAGE/bin/node" 2>/dev/null || true
 
 test -d node_modules/@node-llama-cpp/linux-x64-vulkan || npm pack --pack-destination "$OUT" @node-llama-cpp/linux-x64-vulkan@3.21.1
 # Everything but what a Vulkan run never loads: other llama.cpp builds, ONNX, the browser, type checkers.
-tar -C . -cf - node_modules \
+tar -C . -cf - \
   --exclude='node_modules/@node-llama-cpp/linux-arm64' --exclude='node_modules/@node-llama-cpp/linux-armv7l' \
   --exclude='node_modules/@node-llama-cpp/linux-x64-cuda' --exclude='node_modules/@node-llama-cpp/linux-x64-cuda-ext' \
   --exclude='node_modules/@node-llama-cpp/linux-x64' \
   --exclude='node_modules/node-llama-cpp/llama/gitRelease.bundle' --exclude='node_modules/node-llama-cpp/llama/llama.cpp' \
-  --exclude='node_modules/onnxruntime-node' --exclude='node_modules/onnxruntime-web' --exclude='node_modules/@huggingface' \
+  --exclude='node_modules/onnxruntime-node' --exclude='node_modules/onnxruntime-web' --exclude='node_modules/@huggingface/transformers' \
   --exclude='node_modules/@img' --exclude='node_modules/sharp' --exclude='node_modules/playwright-core' \
-  --exclude='node_modules/typescript' --exclude='node_modules/@typescript' --exclude='node_modules/protobufjs' \
+  --exclude='node_modules/typescript' --exclude='node_modules/@typescript' \
   --exclude='node_modules/better-sqlite3/deps' --exclude='node_modules/better-sqlite3/src' \
   --exclude='node_modules/better-sqlite3/build/Release/obj*' --exclude='node_modules/better-sqlite3/build/Release/.deps' \
   --exclude='*.map' --exclude='*.md' --exclude='*.d.ts' \
-  | tar -C "$STAGE" -xf -
+  node_modules | tar -C "$STAGE" -xf -
 if [ ! -d "$STAGE/node_modules/@node-llama-cpp/linux-x64-vulkan" ]; then
   mkdir -p "$STAGE/node_modules/@node-llama-cpp/linux-x64-vulkan"
   tar -xzf "$OUT"/node-llama-cpp-linux-x64-vulkan-3.21.1.tgz -C "$STAGE/node_modules/@node-llama-cpp/linux-x64-vulkan" --strip-components=1

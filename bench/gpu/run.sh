@@ -15,10 +15,11 @@ export PATH="$T/bin:$PATH" FRH_SHARED="$T/shared" UV_THREADPOOL_SIZE=16
 [ -e node_modules ] || ln -s "$T/node_modules" node_modules
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$DEST/gpu.txt"
 node -v
-PROMPTS=${PROMPTS:-48}
+PROMPTS=${PROMPTS:-192}
 # The bench: same tables as on CPU, GPU Vulkan, model written here.
 node --import tsx bench/run.ts --gpu vulkan --prompts "$PROMPTS" --study bench/study-gpu.yaml --out "$DEST/bench-gpu.json" 2>&1 | tee "$DEST/bench-gpu.log"
-# The CLI end to end on the GPU, on the model the bench wrote here.
+# The CLI end to end on the GPU, on the model the bench wrote here (SKIP_CLI=1 skips it).
+[ -n "${SKIP_CLI:-}" ] && exit 0
 rm -f /tmp/frh-gpu.sqlite
 time node bin/frh.mjs run bench/study-gpu.yaml --model .bench-out/random-0.5b-q8-v2.gguf --gpu vulkan --batch 64 --db /tmp/frh-gpu.sqlite 2>&1 | tail -40 | tee "$DEST/frh-run.log"
 node bin/frh.mjs status --db /tmp/frh-gpu.sqlite 2>&1 | tail -20 | tee -a "$DEST/frh-run.log"

@@ -284,7 +284,7 @@ class LlamaCppBackend implements Backend {
   private disposed = false;
   private readonly vocab: number;
   /** Prompt tokens evaluated and reused, for benchmarks. */
-  readonly counters = { promptTokens: 0, reusedTokens: 0, generatedTokens: 0, earlyStops: 0 };
+  readonly counters = { promptTokens: 0, reusedTokens: 0, generatedTokens: 0, earlyStops: 0, dispatches: 0 };
 
   constructor(private llama: Llama, private model: LlamaModel, path: string, sha256: string, private opts: LlamaCppOptions) {
     const template = model.fileInfo.metadata?.tokenizer?.chat_template ?? null;
@@ -375,7 +375,10 @@ class LlamaCppBackend implements Backend {
     const t = this.tuning(size);
     const want = Math.max(1, t.sequences);
     try {
-      this.context = await this.model.createContext({ sequences: want, contextSize: size, threads: t.threads, batchSize: Math.min(t.batchSize, size * want) });
+      this.context = await this.model.createContext({
+        sequences: want, contextSize: size, threads: t.threads, batchSize: Math.min(t.batchSize, size * want),
+        batching: { dispatchSchedule: (dispatch) => this.gatherThenDispatch(dispatch) },
+      });
     } catch (e) {
       throw new ModelError("BACKEND", `cannot create a context of ${want} sequences × ${size} tokens: ${(e as Error).message}`, "lower --batch");
     }
@@ -394,6 +397,25 @@ class LlamaCppBackend implements Backend {
    * the last request of the longest remaining stream. A finished response frees its sequence at once, so new
    * prompts share decode batches with the stragglers' generation instead of waiting for them.
    */
+  /** Sequences inside runOne: a decode waits (briefly) until each has queued its tokens. */
+  private active = 0;
+
+  /**
+   * node-llama-cpp dispatches a decode on the next event-loop turn after the first sequence queues tokens. Each
+   * sequence samples on the thread pool and finishes at its own time, so on a fast GPU a generation step could
+   * split into several small decodes. Waiting until every active sequence has queued (at most 2 ms, polled each
+   * event-loop turn) keeps one decode per step.
+   */
+  private gatherThenDispatch(dispatch: () => void): void {
+    const start = performance.now();
+    const queued = () => (internals(this.context)._queuedDecodeSequenceIds as Set<number> | undefined)?.size ?? this.active;
+    const tick = () => {
+      if (queued() >= this.active || performance.now() - start > 2) { this.counters.dispatches++; dispatch(); }
+      else setImmediate(tick);
+    };
+    setImmediate(tick);
+  }
+
   async generate(requests: GenerationRequest[]): Promise<GenerationResult[]> {
     if (this.disposed) throw new ModelError("BACKEND", "backend used after dispose");
     if (requests.length === 0) return [];
@@ -417,7 +439,8 @@ class LlamaCppBackend implements Backend {
         let i = stream.shift();
         if (i === undefined) i = streams.reduce((a, b) => (b.length > a.length ? b : a)).pop();
         if (i === undefined) return;
-        results[i] = await this.runOne(slots[j], requests[i], rendered[i].tokens);
+        this.active++;
+        try { results[i] = await this.runOne(slots[j], requests[i], rendered[i].tokens); } finally { this.active--; }
       }
     }));
     return results;
