@@ -6,7 +6,7 @@ import { registerRun } from "./commands/run.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerList } from "./commands/list.ts";
 import { registerExport } from "./commands/export.ts";
-// import { registerPlant } from "./commands/plant.ts";
+import { registerPlant } from "./commands/plant.ts";
 import { registerDetectEval } from "./commands/detect-eval.ts";
 import { registerRescore } from "./commands/rescore.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
@@ -18,7 +18,7 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerAnalyze, registerReport, registerRescore, registerDetectEval]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
