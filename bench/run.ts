@@ -39,8 +39,9 @@ function buildRequests(study: Study, model: ModelRef, backend: Backend, n: numbe
   const placement = study.prompt.personaPlacement === "auto" ? (backend.info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   return plan.map((t) => {
     const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
+    const text = backend.render(messages);
     return {
-      prompt: { messages, placement: used, text: backend.render(messages) }, decoding: study.decoding, seed: trialSeed(study.decoding, t.replicate),
+      prompt: { messages, placement: used, text }, decoding: study.decoding, seed: trialSeed(study.decoding, t.replicate, text),
       watch: { labels: t.task.labels, refusalOnsets: study.refusalOnsets, topK: study.topK },
     };
   });

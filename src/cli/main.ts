@@ -11,6 +11,7 @@ import { registerDetectEval } from "./commands/detect-eval.ts";
 import { registerRescore } from "./commands/rescore.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
 import { registerReport } from "./commands/report.ts";
+import { registerDemo } from "./commands/demo.ts";
 
 export function buildProgram(): Command {
   const program = new Command("frh")
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -55,8 +55,12 @@ export function trialId(modelSha256: string, prompt: string, decoding: DecodingS
   return sha256([modelSha256, prompt, JSON.stringify(decoding), String(seed)].join("\u0000"));
 }
 
-export function trialSeed(decoding: DecodingSettings, replicate: number): number {
-  return mixSeed(decoding.seed, replicate);
+/**
+ * Sampling seed of one trial: the study's seed, the replicate and the prompt text. Mixing in the prompt makes
+ * draws independent across trials (one shared seed would make every trial take the same uniform draw).
+ */
+export function trialSeed(decoding: DecodingSettings, replicate: number, prompt: string): number {
+  return mixSeed(decoding.seed, replicate, parseInt(sha256(prompt).slice(0, 8), 16));
 }
 
 export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
@@ -111,7 +115,7 @@ async function runModel(
   for (const t of trials) {
     const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
     const text = backend.render(messages);
-    const seed = trialSeed(study.decoding, t.replicate);
+    const seed = trialSeed(study.decoding, t.replicate, text);
     const id = trialId(info.sha256, text, study.decoding, seed);
     if (seen.has(id)) { collapsed++; continue; }
     seen.add(id);
