@@ -1,22 +1,8 @@
 // Seeded randomness for bootstraps, dummy factors and simulations. Same seed, same numbers, on every platform.
 
-/** A uniform generator on [0, 1). */
-export type Rng = () => number;
-
-/**
- * mulberry32 (Tommy Ettinger, public domain): 32-bit state, period 2^32, passes PractRand to 32 GB.
- * Plenty for a few million bootstrap draws; not for cryptography.
- */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (Tommy Ettinger, public domain; 32-bit state, period 2^32) is shared with the plan sampler.
+import { mulberry32, randInt, type Rng } from "../util/random.ts";
+export { mulberry32, randInt, type Rng };
 
 /** Derives an independent-looking stream from a seed and a label (e.g. a factor name), so adding a factor
  *  does not shift the draws of the others. FNV-1a over the label, mixed into the seed. */
@@ -24,11 +10,6 @@ export function substream(seed: number, label: string): Rng {
   let h = 0x811c9dc5 ^ (seed >>> 0);
   for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
   return mulberry32(h >>> 0);
-}
-
-/** Uniform integer in [0, n). */
-export function randInt(rng: Rng, n: number): number {
-  return Math.floor(rng() * n);
 }
 
 /** Standard normal by Box–Muller (one of the pair; simplicity over speed). */
