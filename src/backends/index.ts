@@ -14,6 +14,8 @@ export interface BackendOptions {
   /** ONNX: execution device and weight type. */
   device?: string;
   dtype?: string;
+  /** GGUF: generate up to maxTokens even when the outcome is already settled (no early stop). */
+  fullText?: boolean;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
 }
@@ -40,7 +42,7 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
         throw new ModelError("MODEL_NOT_FOUND", `cannot fetch ${source}: ${(e as Error).message}`, "check the URI (hf:<org>/<repo>/<file>.gguf or hf:<org>/<repo>:<quant>) and your network");
       }
     }
-    return loadLlamaCpp(path, { gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate });
+    return loadLlamaCpp(path, { gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, fullText: opts.fullText });
   }
   const { loadTransformers } = await import("./transformers.ts");
   return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, cacheDir: opts.cacheDir });

@@ -51,8 +51,9 @@ export interface RunSummary {
 }
 
 /** Trial identity: a re-run never reuses another model's answer or another decoding's output. */
-export function trialId(modelSha256: string, prompt: string, decoding: DecodingSettings, seed: number): string {
-  return sha256([modelSha256, prompt, JSON.stringify(decoding), String(seed)].join("\u0000"));
+/** `generation` names how a response may be cut short (an early-stop rule) or "full": truncated and full texts never mix. */
+export function trialId(modelSha256: string, prompt: string, decoding: DecodingSettings, seed: number, generation = "full"): string {
+  return sha256([modelSha256, prompt, JSON.stringify(decoding), String(seed), generation].join("\u0000"));
 }
 
 /**
@@ -116,7 +117,7 @@ async function runModel(
     const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
     const text = backend.render(messages);
     const seed = trialSeed(study.decoding, t.replicate, text);
-    const id = trialId(info.sha256, text, study.decoding, seed);
+    const id = trialId(info.sha256, text, study.decoding, seed, String(info.details.earlyStop ?? "full"));
     if (seen.has(id)) { collapsed++; continue; }
     seen.add(id);
     rows.push({

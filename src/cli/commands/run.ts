@@ -20,8 +20,9 @@ export function registerRun(program: Command): void {
     .option("--batch <n>", "prompts evaluated together (sequences per context)", intOption("--batch", 1), 8)
     .addOption(new Option("--gpu <kind>", "GGUF on GPU: auto, cuda, vulkan or metal (default: CPU)").choices(["auto", "cuda", "vulkan", "metal"]))
     .option("--threads <n>", "CPU threads (default: math cores)", intOption("--threads", 1))
-    .option("--device <name>", "ONNX execution device (cpu, cuda)", "cpu")
+    .option("--device <name>", "ONNX execution device (cpu, webgpu, cuda)", "cpu")
     .option("--dtype <type>", "ONNX weights: fp32, fp16, q8, q4 (where the model offers them)")
+    .option("--full-text", "GGUF: generate every response to maxTokens or EOS (default: stop once the outcome is settled)")
     .option("--quiet", "no progress output")
     .action(async (studyPath: string, o) => {
       const study = loadStudy(resolve(studyPath));
@@ -43,7 +44,7 @@ export function registerRun(program: Command): void {
       try {
         const s = await runStudy(db, study, {
           models, limit: o.limit, batch: o.batch, detectors,
-          backend: { gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype },
+          backend: { gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true },
           command: ["frh", ...process.argv.slice(2)].join(" "),
           shouldStop: () => stop, onEvent: (e) => progress.onEvent(e),
         });
