@@ -65,3 +65,13 @@ export function trueCoef(law: LogisticLaw, term: string, reference: Record<strin
   const k = m[1] as (typeof f)[number];
   return law[k][m[2]] - law[k][reference[k]];
 }
+
+/** The law the coverage test and bench/stats-coverage.ts simulate from: two non-null personas, three null ones. */
+export const COVERAGE_LAW: LogisticLaw = {
+  intercept: -1.4,
+  model: { m_a: 0, m_b: 0.8, m_c: -0.6 },
+  persona: { control: 0, p_null1: 0, p_null2: 0, p_null3: 0, p_up: 0.7, p_down: -0.6 },
+  task: { t_a: 0, t_b: 0.4 },
+  paraphrase: { q_a: 0, q_b: 0.25, q_c: -0.2 },
+  items: 30,
+};

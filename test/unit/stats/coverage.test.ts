@@ -4,18 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyze } from "../../../src/stats/analyze.ts";
-import { simulateRows, trueCoef, type LogisticLaw } from "../../../src/stats/simulate.ts";
+import { simulateRows, trueCoef, type LogisticLaw, COVERAGE_LAW } from "../../../src/stats/simulate.ts";
 import { logisticRegression } from "../../../src/stats/regression.ts";
 import { levelsOf } from "../../../src/stats/rates.ts";
 
-export const LAW: LogisticLaw = {
-  intercept: -1.4,
-  model: { m_a: 0, m_b: 0.8, m_c: -0.6 },
-  persona: { control: 0, p_null1: 0, p_null2: 0, p_null3: 0, p_up: 0.7, p_down: -0.6 },
-  task: { t_a: 0, t_b: 0.4 },
-  paraphrase: { q_a: 0, q_b: 0.25, q_c: -0.2 },
-  items: 30,
-};
+export const LAW = COVERAGE_LAW;
 const FACTORS = ["model", "persona", "task", "paraphrase"] as const;
 
 test("Firth Wald 95% CIs of the ORs cover the true values 93–97% of the time (400 datasets × 11 terms)", () => {
