@@ -6,11 +6,21 @@ import type { Db } from "../store/db.ts";
 import { finishedTrials } from "../store/trials.ts";
 import { DataError } from "../errors.ts";
 import { readText } from "../spec/files.ts";
+import { z } from "zod";
+import { checkCounts, type DetectorErrorCounts } from "../stats/misclassification.ts";
 
+/** One detector's verdicts as the rows; `verdicts` carries every stored detector's, for the agreement matrix. */
 export function rowsFromDb(db: Db, detector: string): AnalysisRow[] {
+  const all = new Map<string, Record<string, { outcome: string; refusal: 0 | 1 }>>();
+  const stmt = db.prepare(`SELECT d.trial_id, d.detector, d.outcome, d.refusal FROM detections d JOIN trials t ON t.trial_id = d.trial_id WHERE t.status = 'done'`);
+  for (const v of stmt.iterate() as Iterable<{ trial_id: string; detector: string; outcome: string; refusal: 0 | 1 }>) {
+    let m = all.get(v.trial_id);
+    if (!m) all.set(v.trial_id, (m = {}));
+    m[v.detector] = { outcome: v.outcome, refusal: v.refusal };
+  }
   return finishedTrials(db, detector).map((t) => ({
     model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item,
-    refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome,
+    refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome, verdicts: all.get(t.trial_id),
   }));
 }
 
@@ -39,10 +49,57 @@ export function rowsFromFile(path: string): AnalysisRow[] {
     if (refusal !== 0 && refusal !== 1) throw new DataError(`${path}: record ${i + 1}`, `refusal must be 0 or 1, got '${String(r.refusal)}'`);
     const pr = r.p_refusal === undefined || r.p_refusal === null || r.p_refusal === "" ? null : Number(r.p_refusal);
     if (pr !== null && !(pr >= 0 && pr <= 1)) throw new DataError(`${path}: record ${i + 1}`, `p_refusal must be in [0, 1], got '${String(r.p_refusal)}'`);
+    const detector = typeof r.detector === "string" && r.detector ? r.detector : null;
     return {
       model: String(r.model), persona: String(r.persona), personaGroup: String(r.persona_group ?? r.personaGroup ?? r.persona),
       task: String(r.task), paraphrase: String(r.paraphrase), item: String(r.item), refusal: refusal as 0 | 1, pRefusal: pr,
       outcome: r.outcome === undefined ? undefined : String(r.outcome),
+      ...(detector && r.outcome !== undefined ? { verdicts: { [detector]: { outcome: String(r.outcome), refusal: refusal as 0 | 1 } } } : {}),
     };
   });
+}
+
+/** The detector an export file's verdicts came from (its `detector` column), when it has one and only one. */
+export function fileDetector(rows: readonly AnalysisRow[]): string | null {
+  const names = new Set(rows.flatMap((r) => Object.keys(r.verdicts ?? {})));
+  return names.size === 1 ? [...names][0] : null;
+}
+
+const count = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(0, `${what} must be ≥ 0`);
+/** `frh detect-eval --json` output, or the minimal hand-written {sensitivity:{tp,fn}, specificity:{tn,fp}}. */
+const detectorErrorSchema = z.looseObject({
+  detector: z.string().min(1).optional(),
+  sensitivity: z.looseObject({ tp: count("tp"), fn: count("fn"), value: z.number().nullable().optional() }, { error: "needs an object {tp, fn}" }),
+  specificity: z.looseObject({ tn: count("tn"), fp: count("fp"), value: z.number().nullable().optional() }, { error: "needs an object {tn, fp}" }),
+  counts: z.looseObject({ tp: z.number(), fp: z.number(), tn: z.number(), fn: z.number() }).optional(),
+}, { error: "must be a JSON object" });
+
+const DETECTOR_ERROR_HINT = "give the output of `frh detect-eval --json` (or {\"sensitivity\": {\"tp\": …, \"fn\": …}, \"specificity\": {\"tn\": …, \"fp\": …}})";
+
+/** Reads and validates a `--detector-error` file. Every error names file:field. */
+export function readDetectorError(path: string): DetectorErrorCounts {
+  const text = readText(path, "--detector-error");
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e) { throw new DataError(path, `not valid JSON: ${(e as Error).message}`, DETECTOR_ERROR_HINT); }
+  const res = detectorErrorSchema.safeParse(raw);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const field = issue.path.map(String).join(".");
+    const msg = issue.code === "invalid_type" && issue.input === undefined ? `missing (${issue.message})` : issue.message;
+    throw new DataError(field ? `${path}: ${field}` : path, msg, DETECTOR_ERROR_HINT);
+  }
+  const d = res.data;
+  const check = (field: string, value: number | null | undefined, k: number, m: number) => {
+    if (value !== undefined && value !== null && m > 0 && Math.abs(value - k / m) > 1e-9) throw new DataError(`${path}: ${field}.value`, `${value} does not match its counts (${k}/${m} = ${(k / m).toFixed(6)})`, "the file was edited by hand? regenerate it with `frh detect-eval --json`");
+  };
+  check("sensitivity", d.sensitivity.value, d.sensitivity.tp, d.sensitivity.tp + d.sensitivity.fn);
+  check("specificity", d.specificity.value, d.specificity.tn, d.specificity.tn + d.specificity.fp);
+  if (d.counts) {
+    for (const [k, v] of [["tp", d.sensitivity.tp], ["fn", d.sensitivity.fn], ["tn", d.specificity.tn], ["fp", d.specificity.fp]] as const) {
+      if (d.counts[k] !== v) throw new DataError(`${path}: counts.${k}`, `${d.counts[k]} differs from the ${k} in ${k === "tp" || k === "fn" ? "sensitivity" : "specificity"} (${v})`, "regenerate the file with `frh detect-eval --json`");
+    }
+  }
+  const out: DetectorErrorCounts = { detector: d.detector ?? null, sensitivity: { tp: d.sensitivity.tp, fn: d.sensitivity.fn }, specificity: { tn: d.specificity.tn, fp: d.specificity.fp } };
+  checkCounts(out, path);
+  return out;
 }

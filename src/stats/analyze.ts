@@ -10,7 +10,9 @@ import { FACTORS, levelRates, levelsOf, wilson } from "./rates.ts";
 import { personaContrasts } from "./contrasts.ts";
 import { logisticRegression } from "./regression.ts";
 import { sensitivityIndices } from "./sensitivity.ts";
-import { detectorAgreement } from "./agreement.ts";
+import { detectorAgreement, detectorAgreements, DEFAULT_PRIMARY } from "./agreement.ts";
+import { calibration } from "./calibration.ts";
+import { correctAnalysis, type DetectorErrorCounts } from "./misclassification.ts";
 
 export { formatAnalysis } from "./format.ts";
 
@@ -27,7 +29,14 @@ export interface AnalyzeOptions {
   seed?: number;
   /** Logistic regression estimator; default "firth". */
   regression?: "firth" | "mle";
+  /** The detector whose verdicts are `refusal` (id@version), when known. */
+  detector?: string | null;
+  /** Validation counts of that detector: adds rates corrected for misclassification (misclassification.ts). */
+  detectorError?: DetectorErrorCounts | null;
 }
+
+/** Draws of the misclassification bootstrap: this many, or `bootstrap` when larger (percentile CIs need many). */
+export const CORRECTION_DRAWS = 2000;
 
 const REGRESSION_FACTORS = ["model", "persona", "task", "paraphrase"] as const;
 const WHERE = "analysis input";
@@ -66,11 +75,48 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
   const y = sRows.map((r) => (opts.outcome === "p_refusal" ? r.pRefusal! : r.refusal));
   const sensitivity = sensitivityIndices(y, FACTORS.map((f) => ({ name: f, labels: sRows.map((r) => r[f]) })), { bootstrap, seed, alpha });
 
+  const primary = opts.detector ?? DEFAULT_PRIMARY;
+  const agreementMatrix = detectorAgreements(rows, primary);
+
+  let corrected = null;
+  if (opts.detectorError) {
+    const fileDetector = opts.detectorError.detector ?? null;
+    if (fileDetector && opts.detector && fileDetector !== opts.detector) {
+      throw new DataError("--detector-error", `the file measures detector '${fileDetector}' but this analysis uses '${opts.detector}' verdicts`, `pass --detector ${fileDetector}, or run \`frh detect-eval --detector ${opts.detector} --json\` for this detector's counts`);
+    }
+    if (!fileDetector || !opts.detector) notes.push(`misclassification: ${!fileDetector ? "the file names no detector" : "the input names no detector"}; assuming its counts belong to the detector whose verdicts were analysed`);
+    corrected = correctAnalysis(rows, opts.detectorError, { control: opts.control, alpha, bootstrap: Math.max(CORRECTION_DRAWS, bootstrap), seed });
+    if (corrected.undefinedDraws > 0) notes.push(`misclassification: ${corrected.undefinedDraws} of ${corrected.bootstrap} draws had Se* + Sp* ≤ 1 and were left out${corrected.undefinedDraws > 0.025 * corrected.bootstrap ? " (many: the CIs are unreliable; more validation data would help)" : ""}`);
+  }
+
   return {
     n, outcome: opts.outcome, control: opts.control,
     refusalRate: { estimate: k / n, ci: wilson(k, n, alpha) },
     byFactor, personaVsControl, logistic, sensitivity,
-    agreement: detectorAgreement(rows),
+    agreement: detectorAgreement(rows, primary, agreementMatrix),
+    agreementMatrix,
+    calibration: calibrationOf(rows, opts.detector ?? null, alpha, notes),
+    corrected,
     sensitivityOutcome: opts.outcome, alpha, notes,
   };
+}
+
+/**
+ * p_refusal against the generated outcome: the analysis detector's verdict when it reads the text; when the
+ * analysis uses the first-token detector itself (whose verdict is p > 0.5 by definition), the newest stored rules
+ * detector's verdict instead.
+ */
+function calibrationOf(rows: readonly AnalysisRow[], detector: string | null, alpha: number, notes: string[]) {
+  const withP = rows.filter((r) => r.pRefusal !== null && r.pRefusal !== undefined);
+  if (withP.length === 0) return null;
+  let outcomeDetector = detector, y: (0 | 1 | null)[] = withP.map((r) => r.refusal);
+  if (detector?.startsWith("first-token")) {
+    const text = [...new Set(withP.flatMap((r) => Object.keys(r.verdicts ?? {})))].filter((d) => d.startsWith("rules@")).sort((a, b) => Number(b.split("@")[1]) - Number(a.split("@")[1]))[0];
+    if (!text) { notes.push("calibration: skipped, the analysis detector is first-token and no text detector's verdicts are stored"); return null; }
+    outcomeDetector = text;
+    y = withP.map((r) => r.verdicts?.[text]?.refusal ?? null);
+  }
+  const p: number[] = [], yy: (0 | 1)[] = [];
+  withP.forEach((r, i) => { if (y[i] !== null) { p.push(r.pRefusal!); yy.push(y[i]!); } });
+  return calibration(p, yy, { alpha, outcomeDetector });
 }

@@ -71,12 +71,74 @@ export function formatAnalysis(a: AnalysisResult): string {
     out.push(clip(`  noise floor (random dummy factor): S ${num(s0.dummy.variance)}, delta ${num(s0.dummy.delta)}, Wasserstein ${num(s0.dummy.wasserstein)}`, WIDTH), "");
   }
 
-  if (a.agreement) {
+  out.push(...formatAgreement(a), ...formatCalibration(a), ...formatCorrected(a, conf));
+  for (const n of a.notes ?? []) out.push(clip(`note: ${n}`, WIDTH));
+  return out.join("\n").trimEnd();
+}
+
+function formatAgreement(a: AnalysisResult): string[] {
+  const out: string[] = [];
+  const m = a.agreementMatrix;
+  if (m) {
+    out.push(clip(`Detector agreement (${m.detectors.length} detectors; upper triangle: Cohen's kappa on refusal yes/no, lower: share agreeing)`, WIDTH));
+    const short = m.detectors.map((_, i) => `D${i + 1}`);
+    out.push(...table(["detector", ...short], m.detectors.map((d, i) => [`D${i + 1} ${d}`, ...m.detectors.map((_, j) =>
+      i === j ? "-" : i < j ? (m.kappa[i][j] == null ? "n/a" : num(m.kappa[i][j]!, 2)) : (m.agreement[i][j] == null ? "n/a" : pct(m.agreement[i][j]!)))])));
+    for (const g of m.pairs) {
+      const cols = [...new Set(Object.values(g.table).flatMap((r) => Object.keys(r)))];
+      out.push(clip(`  ${g.detectors[0]} (rows) vs ${g.detectors[1]} (columns): n ${g.n}, kappa ${num(g.kappa, 2)}`, WIDTH));
+      out.push(...table(["", ...cols], Object.entries(g.table).map(([r, v]) => [r, ...cols.map((c) => String(v[c] ?? 0))]), "    "));
+    }
+    out.push("");
+  } else if (a.agreement) {
     const g = a.agreement;
     const cols = [...new Set(Object.values(g.table).flatMap((r) => Object.keys(r)))];
     out.push(clip(`Detector agreement: ${g.detectors[0]} (rows) vs ${g.detectors[1]} (columns); Cohen's kappa ${num(g.kappa, 2)}`, WIDTH));
     out.push(...table(["", ...cols], Object.entries(g.table).map(([r, v]) => [r, ...cols.map((c) => String(v[c] ?? 0))])), "");
   }
-  for (const n of a.notes ?? []) out.push(clip(`note: ${n}`, WIDTH));
-  return out.join("\n").trimEnd();
+  return out;
+}
+
+function formatCalibration(a: AnalysisResult): string[] {
+  const c = a.calibration;
+  if (!c) return [];
+  const out = [clip(`First-token calibration: p_refusal vs the generated outcome${c.outcomeDetector ? ` (${c.outcomeDetector})` : ""}, ${c.n} trials`, WIDTH)];
+  out.push(...table(["p_refusal bin", "n", "mean p", "refusals", "observed", "95% CI", "mean p in CI"],
+    c.bins.map((b) => [`[${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}${b.hi >= 1 ? "]" : ")"}`, String(b.n), num(b.meanP), String(b.refusals), num(b.rate), iv(b.ci, (x) => num(x)), b.withinCi ? "yes" : "NO"])));
+  out.push(clip(`  Brier ${num(c.brier, 4)}, ECE ${num(c.ece)}; refusals observed ${c.inTheLarge.observed} vs expected ${num(c.inTheLarge.expected, 1)} (z ${num(c.inTheLarge.z, 2)}, p ${pval(c.inTheLarge.p)})`, WIDTH));
+  out.push(clip(`  decision rule (${c.rule.rule}) agrees with the generated outcome in ${pct(c.rule.agreement)} (${c.rule.mismatches} mismatches)`, WIDTH));
+  out.push(...wrap(`verdict (${c.verdict}): ${c.verdictText}`, "  "), "");
+  return out;
+}
+
+function formatCorrected(a: AnalysisResult, conf: string): string[] {
+  const c = a.corrected;
+  if (!c) return [];
+  const out = [clip(`Corrected for detector error (Rogan–Gladen)${c.detector ? ` — ${c.detector}` : ""}: Se ${num(c.sensitivity.value)} (${c.sensitivity.tp}/${c.sensitivity.tp + c.sensitivity.fn}), Sp ${num(c.specificity.value)} (${c.specificity.tn}/${c.specificity.tn + c.specificity.fp})`, WIDTH)];
+  out.push(...wrap(`${conf} percentile CIs from ${c.bootstrap} draws of Se, Sp (Jeffreys beta) and the trials (${c.resampling}); * = estimate clipped to [0, 1]`, "  "));
+  const row = (r: (typeof c.byFactor)[string][number], name: string) => [name, String(r.n), pct(r.observed), `${pct(r.corrected)}${r.clipped ? "*" : ""}`, iv(r.ci, pct)];
+  out.push(...table(["level", "n", "observed", "corrected", `${conf} CI`], [row(c.overall, "all trials")]));
+  for (const [factor, lv] of Object.entries(c.byFactor)) {
+    if (lv.length < 2) continue;
+    out.push(`  by ${factor}`);
+    out.push(...table(["level", "n", "observed", "corrected", `${conf} CI`], lv.map((r) => row(r, r.level)), "    "));
+  }
+  if (c.personaVsControl.length) {
+    out.push("  persona vs control, corrected (diff in percentage points; CI joint over the same draws)");
+    out.push(...table(["persona", "rate", "control", "diff", `${conf} CI`], c.personaVsControl.map((d) => [d.persona, pct(d.rate), pct(d.controlRate), pp(d.diff), iv(d.ci, pp)]), "    "));
+  }
+  out.push("");
+  return out;
+}
+
+/** Word-wraps a sentence to WIDTH with an indent. */
+function wrap(text: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const w of text.split(" ")) {
+    if (line.length + w.length + 1 > WIDTH && line.trim()) { lines.push(line.trimEnd()); line = indent; }
+    line += (line.trim() ? " " : "") + w;
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines;
 }

@@ -1,4 +1,7 @@
 // Input and output shapes of the analysis (the `frh analyze --json` contract). Pure data.
+import type { CalibrationResult } from "./calibration.ts";
+import type { CorrectedResult } from "./misclassification.ts";
+export type { CalibrationResult, CorrectedResult };
 
 /** One finished trial as the statistics see it (from the store or an export file). */
 export interface AnalysisRow {
@@ -14,9 +17,30 @@ export interface AnalysisRow {
   pRefusal: number | null;
   /** Rule outcome, for detector agreement. */
   outcome?: string;
+  /** Every stored detector's verdict on this trial (id@version → verdict), for the agreement matrix. */
+  verdicts?: Record<string, { outcome: string; refusal: 0 | 1 }>;
 }
 
 export type Interval = [number, number];
+
+/** Two detectors on the trials both judged: cross-table of outcomes (rows: first detector), κ on refusal yes/no. */
+export interface AgreementPair {
+  detectors: [string, string];
+  n?: number;
+  table: Record<string, Record<string, number>>;
+  kappa: number;
+  /** Share of trials with the same binary refusal call. */
+  agreement?: number;
+}
+
+/** Every pair of detectors: symmetric matrices indexed like `detectors` (null on the diagonal and for no overlap). */
+export interface AgreementMatrix {
+  detectors: string[];
+  kappa: (number | null)[][];
+  agreement: (number | null)[][];
+  n: number[][];
+  pairs: AgreementPair[];
+}
 
 export interface LevelRate {
   level: string;
@@ -112,8 +136,14 @@ export interface AnalysisResult {
   personaVsControl: PersonaContrast[];
   logistic: LogisticResult;
   sensitivity: SensitivityIndex[];
-  /** Cross-table of two detectors' outcomes, when both were recorded. */
-  agreement?: { detectors: [string, string]; table: Record<string, Record<string, number>>; kappa: number } | null;
+  /** Cross-table of two detectors' outcomes (the primary detector vs first-token), when both were recorded. */
+  agreement?: AgreementPair | null;
+  /** Every pair of detectors recorded on the same trials (see agreement.ts). */
+  agreementMatrix?: AgreementMatrix | null;
+  /** p_refusal against the generated outcome (see calibration.ts); null when no trial has both. */
+  calibration?: CalibrationResult | null;
+  /** Rates corrected for the detector's misclassification (`--detector-error`, see misclassification.ts). */
+  corrected?: CorrectedResult | null;
   /** The outcome the sensitivity indices use ("refusal" or "p_refusal"); rates, tests and the regression use `refusal`. */
   sensitivityOutcome?: "refusal" | "p_refusal";
   alpha?: number;
