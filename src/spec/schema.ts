@@ -75,6 +75,20 @@ export const SamplingSchema = z.discriminatedUnion("design", [
   z.strictObject({ design: z.literal("random"), n: z.number().int().positive(), seed: z.number().int().default(1) }),
   /** Paired: draw (model, task, paraphrase, item) cells and run every persona (control included) in each. */
   z.strictObject({ design: z.literal("blocked"), cells: z.number().int().positive(), seed: z.number().int().default(1) }),
+  /**
+   * Blocked rounds drawn until every persona-vs-control difference has a 95% CI half-width ≤ targetHalfWidth, or
+   * maxTrials is reached, or every cell has been drawn. Cells come from one seeded stream without replacement.
+   */
+  z.strictObject({
+    design: z.literal("sequential"),
+    /** Cells per round; each cell runs every persona and the control. */
+    cellsPerRound: z.number().int().positive(),
+    /** Stop once the widest persona-vs-control 95% CI half-width (a rate difference, 0–1) is at most this. */
+    targetHalfWidth: z.number().gt(0, "must be > 0 (a rate difference such as 0.05)").lt(1, "must be < 1: it is a rate difference, e.g. 0.05 for ±5 points"),
+    /** Never run more than this many trials (rounds are cut to whole cells). */
+    maxTrials: z.number().int().positive(),
+    seed: z.number().int().default(1),
+  }),
 ]);
 
 export const PromptSchema = z.strictObject({
