@@ -66,8 +66,8 @@ export function detectorAgreements(rows: readonly AnalysisRow[], primary = DEFAU
         if (x.refusal === y.refusal) same++;
       }
       if (a.length === 0) continue;
-      // Every row shows the same columns (the first-token call has only refusal and answer).
-      const cols = [...new Set(Object.values(table).flatMap((r) => Object.keys(r)))];
+      // Every row shows the same columns, refusal and answer always among them.
+      const cols = [...new Set(["refusal", "answer", ...Object.values(table).flatMap((r) => Object.keys(r))])];
       for (const r of Object.values(table)) for (const c of cols) r[c] ??= 0;
       const k = cohenKappa(a, b);
       kappa[i][j] = kappa[j][i] = k;
