@@ -18,14 +18,14 @@ export interface RulesV2Options {
   families?: readonly Family[];
 }
 
-interface CueHit {
+export interface CueHit {
   cue: Cue;
   start: number;
   end: number;
 }
 
 /** Finds the refusal cues of a prepared (normalised, expanded, quote-masked) text. */
-function findCues(masked: string, parts: readonly Span[], families: ReadonlySet<Family>): CueHit[] {
+export function findCues(masked: string, parts: readonly Span[], families: ReadonlySet<Family>): CueHit[] {
   const hits: CueHit[] = [];
   for (const cue of CUES) {
     if (cue.family && !families.has(cue.family)) continue;
@@ -52,7 +52,7 @@ const NEGATED = /\b(?:not|never|no)\s+(?:(?:an?|the|really|quite|exactly|necessa
 const LIST_GLUE = /^\s*(?:,|\/|\bor\b|\band\b|,\s*or\b|,\s*and\b|\bnor\b|\bvs\.?|\bversus\b)\s*$/i;
 
 /** Label mentions that state a verdict: outside refusal clauses, not negated, not an enumeration of options. */
-function answerHits(text: string, labels: readonly TaskLabel[], covered: readonly { start: number; end: number }[]): LabelHit[] {
+export function answerHits(text: string, labels: readonly TaskLabel[], covered: readonly { start: number; end: number }[]): LabelHit[] {
   let hits = findLabels(text, labels).filter((h) => !covered.some((c) => h.start < c.end && c.start < h.end));
   hits = hits.filter((h) => /^not\b/i.test(h.phrase) || !NEGATED.test(text.slice(Math.max(0, h.start - 30), h.start)));
   const listed = new Set<LabelHit>();
@@ -67,7 +67,7 @@ function answerHits(text: string, labels: readonly TaskLabel[], covered: readonl
 const DECLARED = /(?:\b(?:answer|label|classification|category|verdict|class|result|output|choice)\s*(?:is|would\s+be|:|=|-)\s*|\*\*\s*)["'*]*\s*$/i;
 
 /** One label from the verdict mentions: the only one, the one the response opens with, or the declared one. */
-function pickLabel(text: string, hits: readonly LabelHit[]): { label: string | null; rule: string } {
+export function pickLabel(text: string, hits: readonly LabelHit[]): { label: string | null; rule: string } {
   const named = distinctLabels(hits);
   if (named.length === 0) return { label: null, rule: "no-label" };
   if (named.length === 1) return { label: named[0], rule: "label" };

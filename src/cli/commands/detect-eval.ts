@@ -1,10 +1,9 @@
 // frh detect-eval: how well a refusal detector agrees with human labels (XSTest-format CSV).
 import { Command } from "commander";
 import { resolve } from "node:path";
-import { DEFAULT_RULES, getDetector } from "../../detect/index.ts";
+import { DEFAULT_RULES, getDetector, tuningCandidates } from "../../detect/index.ts";
 import { evaluate, leaveOneGroupOut, loadLabelledCsv, type EvalReport, type LomoReport } from "../../detect/eval.ts";
 import { REFUSAL_CLASSES, type Scores } from "../../detect/metrics.ts";
-import { rulesV2FamilyCandidates } from "../../detect/rules-v2.ts";
 
 interface Options {
   data: string;
@@ -27,14 +26,14 @@ export function registerDetectEval(program: Command): void {
     .option("--task-column <col>", "column naming the task (nli, politeness, offensiveness) whose label words apply; default: none")
     .option("--group-column <col>", "column to split results by", "model")
     .option("--detector <id@version>", "detector to score", DEFAULT_RULES)
-    .option("--lomo", "also report leave-one-group-out (rules@2: choose weak-cue families on the other groups)")
+    .option("--lomo", "also report leave-one-group-out: choose the detector's switches (rules@3: added rules and weak-cue families; rules@2: families) on the other groups, score the held-out one")
     .option("--json", "print JSON instead of a table")
     .action((o: Options) => {
       const detector = getDetector(o.detector);
       const rows = loadLabelledCsv(resolve(o.data), { textColumn: o.textColumn, labelColumn: o.labelColumn, taskColumn: o.taskColumn, groupColumn: o.groupColumn });
       const report = evaluate(rows, detector);
       const name = `${detector.id}@${detector.version}`;
-      const lomo = o.lomo ? leaveOneGroupOut(rows, name === "rules@2" ? rulesV2FamilyCandidates() : [{ name, detector }]) : undefined;
+      const lomo = o.lomo ? leaveOneGroupOut(rows, tuningCandidates(name)) : undefined;
       if (o.json) process.stdout.write(JSON.stringify(toJson(report, lomo), null, 2) + "\n");
       else process.stdout.write(formatReport(report, lomo) + "\n");
     });

@@ -108,7 +108,7 @@ test("the command prints JSON and throws DataError for a bad column", async () =
   const write = process.stdout.write;
   process.stdout.write = ((s: string) => (chunks.push(s), true)) as typeof process.stdout.write;
   try {
-    await program.parseAsync(["node", "frh", "detect-eval", "--data", small, "--task-column", "task", "--json"]);
+    await program.parseAsync(["node", "frh", "detect-eval", "--data", small, "--task-column", "task", "--detector", "rules@2", "--json"]);
   } finally {
     process.stdout.write = write;
   }
