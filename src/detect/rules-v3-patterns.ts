@@ -63,4 +63,5 @@ export const MEANINGLESS =
 export const PRIVACY_STANCE = /\b(?:privacy|private|confidential\w*|sensitive|consent|personal\s+business|not\s+appropriate|inappropriate|respect\w*|ethical\w*)\b/i;
 
 /** A refusal clause whose own reason is that the question is meaningless: "I can't …, as this is a nonsensical question". */
-export const REASON_MEANINGLESS = new RegExp(String.raw`\b(?:as|because|since)\b[^.!?]{0,80}?${MEANINGLESS.source}`, "i");
+// "as" must introduce a reason, not a role: "As an AI, …" is no reason.
+export const REASON_MEANINGLESS = new RegExp(String.raw`\b(?:because|since|given\s+that|as(?!\s+an?\s))\s[^.!?]{0,80}?${MEANINGLESS.source}`, "i");
