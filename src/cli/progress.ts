@@ -22,6 +22,12 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
     onEvent(e) {
       if (e.type === "warning") {
         stream.write(`warning: ${e.message}\n`);
+      } else if (e.type === "round") {
+        // sequential design: one line per round (the bar restarts below it)
+        bar?.stop();
+        bar = null;
+        const hw = Number.isFinite(e.maxHalfWidth) ? e.maxHalfWidth.toFixed(3) : "n/a";
+        stream.write(`round ${e.round}: ${e.trials} trials finished, widest persona-vs-control CI half-width ${hw} (target ${e.target}, at most ${e.cap} trials)\n`);
       } else if (e.type === "model-start") {
         startedAt = 0;
         stream.write(`model ${e.model} (${e.backend}, sha256 ${e.sha256.slice(0, 12)}…): ${e.todo} trials to run\n`);

@@ -12,6 +12,9 @@ import { doneIds, finishRun, planTrials, saveBatch, startRun, upsertModel, type 
 import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
+import { runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
+import type { AnalysisRow } from "../stats/types.ts";
+import { finishedTrials } from "../store/trials.ts";
 
 /** Batches handed to the backend per call (see the batching loop in runModel). */
 const PIPELINE_ROUNDS = 4;
@@ -19,7 +22,7 @@ const PIPELINE_ROUNDS = 4;
 export interface RunOptions {
   /** Replaces the study's models. */
   models?: ModelRef[];
-  /** Run only the first n trials of the plan. */
+  /** Run only the first n trials of the plan (sequential design: of its stream of rounds; the stopping rule still applies). */
   limit?: number;
   batch?: number;
   backend?: BackendOptions;
@@ -35,19 +38,24 @@ export interface RunOptions {
 }
 
 export type RunEvent =
-  | { type: "plan"; planned: number; alreadyDone: number; models: number }
+  /** `planned`: the plan's size; for the sequential design the most it can reach (its size depends on the data). */
+  | { type: "plan"; planned: number; alreadyDone: number; models: number; sequential?: boolean }
   | { type: "model-start"; model: string; sha256: string; todo: number; backend: string }
   | { type: "batch"; model: string; done: number; failed: number; todo: number; totalDone: number; totalTodo: number }
   | { type: "model-end"; model: string }
-  | { type: "warning"; message: string };
+  | { type: "warning"; message: string }
+  | RoundEvent;
 
 export interface RunSummary {
   runId: number;
+  /** Trials planned by this run (sequential design: in the rounds drawn). */
   planned: number;
   ran: number;
   failed: number;
   skipped: number;
   interrupted: boolean;
+  /** Sequential design only: rounds, stopping statistic, why it stopped. */
+  sequential?: SequentialOutcome;
 }
 
 /** Trial identity: a re-run never reuses another model's answer or another decoding's output. */
@@ -66,7 +74,8 @@ export function trialSeed(decoding: DecodingSettings, replicate: number, prompt:
 
 export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
   const models = opts.models && opts.models.length ? opts.models : study.models;
-  let plan = expandPlan(study, models);
+  const sequential = study.sampling.design === "sequential";
+  let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
   const prov = provenance();
   const runId = startRun(db, {
@@ -75,23 +84,45 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
     settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models },
   });
   const summary: RunSummary = { runId, planned: plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
-  const byModel = new Map<string, PlannedTrial[]>();
-  for (const t of plan) byModel.set(t.model.source, [...(byModel.get(t.model.source) ?? []), t]);
-  opts.onEvent?.({ type: "plan", planned: plan.length, alreadyDone: 0, models: byModel.size });
+  const pool = backendPool(study, opts);
   let totalDone = 0;
+  /** Runs trials grouped by model (in `models` order, or reversed: the backend loaded last is used first). */
+  const runTrials = async (trials: PlannedTrial[], total: number, reverse = false): Promise<{ ids: string[]; stopped: boolean }> => {
+    const byModel = new Map<string, PlannedTrial[]>();
+    const order = reverse ? [...models].reverse() : models;
+    for (const m of order) byModel.set(m.source, []);
+    for (const t of trials) byModel.get(t.model.source)!.push(t);
+    const ids: string[] = [];
+    for (const [source, mine] of byModel) {
+      if (mine.length === 0) continue;
+      if (opts.shouldStop?.()) return { ids, stopped: true };
+      const { backend, fresh } = await pool.get(source);
+      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, total, fresh);
+      summary.planned += sequential ? res.ids.length : 0;
+      summary.ran += res.ran;
+      summary.failed += res.failed;
+      summary.skipped += res.skipped;
+      ids.push(...res.ids);
+      if (res.stopped) return { ids, stopped: true };
+    }
+    return { ids, stopped: false };
+  };
   try {
-    for (const [source, trials] of byModel) {
-      if (opts.shouldStop?.()) break;
-      const backend = await (opts.loadBackend ?? loadBackend)(source, { ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate });
-      try {
-        const res = await runModel(db, runId, study, trials, backend, opts, (n) => { totalDone += n; return totalDone; }, plan.length);
-        summary.ran += res.ran;
-        summary.failed += res.failed;
-        summary.skipped += res.skipped;
-        if (res.stopped) break;
-      } finally {
-        await backend.dispose();
-      }
+    if (sequential) {
+      const s = study.sampling as Extract<Study["sampling"], { design: "sequential" }>;
+      const cap = Math.min(s.maxTrials, opts.limit ?? Infinity);
+      opts.onEvent?.({ type: "plan", planned: cap, alreadyDone: 0, models: models.length, sequential: true });
+      const detector = opts.detectors[0];
+      let round = 0;
+      summary.sequential = await runSequential(study, models, opts.limit, {
+        run: (trials) => runTrials(trials, cap, round++ % 2 === 1),
+        rows: (ids) => storedRows(db, ids, `${detector.id}@${detector.version}`),
+        shouldStop: () => opts.shouldStop?.() ?? false,
+        onRound: (e) => opts.onEvent?.(e),
+      });
+    } else {
+      opts.onEvent?.({ type: "plan", planned: plan.length, alreadyDone: 0, models: new Set(plan.map((t) => t.model.source)).size });
+      await runTrials(plan, plan.length);
     }
     summary.interrupted = opts.shouldStop?.() ?? false;
     finishRun(db, runId, summary.interrupted ? "interrupted" : "done");
@@ -99,13 +130,47 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   } catch (e) {
     finishRun(db, runId, "failed", (e as Error).message);
     throw e;
+  } finally {
+    await pool.release();
   }
+}
+
+/**
+ * Holds at most one loaded backend (one model in memory at a time); asking for another model disposes it first.
+ * The sequential design alternates the model order each round, so consecutive rounds share one load.
+ */
+function backendPool(study: Study, opts: RunOptions) {
+  let current: { source: string; backend: Backend } | null = null;
+  const release = async () => {
+    const b = current?.backend;
+    current = null;
+    await b?.dispose();
+  };
+  return {
+    release,
+    async get(source: string): Promise<{ backend: Backend; fresh: boolean }> {
+      if (current?.source === source) return { backend: current.backend, fresh: false };
+      await release();
+      const backend = await (opts.loadBackend ?? loadBackend)(source, { ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate });
+      current = { source, backend };
+      return { backend, fresh: true };
+    },
+  };
+}
+
+/** Finished trials among `ids` with one detector's verdicts, as the statistics see them. */
+function storedRows(db: Db, ids: readonly string[], detector: string): AnalysisRow[] {
+  const wanted = new Set(ids);
+  return finishedTrials(db, detector).filter((t) => wanted.has(t.trial_id)).map((t) => ({
+    model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item,
+    refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome,
+  }));
 }
 
 async function runModel(
   db: Db, runId: number, study: Study, trials: PlannedTrial[], backend: Backend, opts: RunOptions,
-  addDone: (n: number) => number, total: number,
-): Promise<{ ran: number; failed: number; skipped: number; stopped: boolean }> {
+  addDone: (n: number) => number, total: number, announce = true,
+): Promise<{ ran: number; failed: number; skipped: number; stopped: boolean; ids: string[] }> {
   const info = backend.info;
   const modelId = trials[0].model.id;
   upsertModel(db, modelId, info);
@@ -133,7 +198,7 @@ async function runModel(
   const done = doneIds(db, rows.map((r) => r.trialId));
   const todo = rows.filter((r) => !done.has(r.trialId));
   addDone(done.size);
-  opts.onEvent?.({ type: "model-start", model: modelId, sha256: info.sha256, todo: todo.length, backend: info.backend });
+  if (announce) opts.onEvent?.({ type: "model-start", model: modelId, sha256: info.sha256, todo: todo.length, backend: info.backend });
   // --- batching (issue 8, perf): the backend may suggest a batch size; trials sharing a rendered prefix run
   // back to back on the same sequence (src/run/schedule.ts). Only execution order changes, never the plan.
   const preferred = Number(info.details?.preferredBatch);
@@ -173,5 +238,5 @@ async function runModel(
     }
   }
   opts.onEvent?.({ type: "model-end", model: modelId });
-  return { ran, failed, skipped: done.size, stopped };
+  return { ran, failed, skipped: done.size, stopped, ids: rows.map((r) => r.trialId) };
 }

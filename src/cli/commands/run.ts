@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { loadStudy, modelRef, DEFAULT_STUDY } from "../../spec/study.ts";
 import { openDb } from "../../store/db.ts";
 import { runStudy } from "../../run/run.ts";
+import type { SequentialOutcome } from "../../run/sequential.ts";
 import { preflight } from "../../backends/index.ts";
 import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
 import { createProgress } from "../progress.ts";
@@ -15,7 +16,7 @@ export function registerRun(program: Command): void {
     .argument("[study]", "study file (YAML)", DEFAULT_STUDY)
     .option("-m, --model <path-or-uri>", "model to run (GGUF file, ONNX directory or hf: URI); repeat for several; replaces the study's models", collect, [])
     .option("--db <file>", "SQLite store (default: db/<study-id>.sqlite)")
-    .option("--limit <n>", "run only the first n trials of the seeded random plan", intOption("--limit", 1))
+    .option("--limit <n>", "run only the first n trials of the seeded random plan (sequential design: of its stream of rounds; it still stops early at the target)", intOption("--limit", 1))
     .option("--seed <n>", "plan seed (overrides sampling.seed in the study)", intOption("--seed", 0))
     .option("--batch <n>", "prompts evaluated together (sequences per context)", intOption("--batch", 1), 8)
     .addOption(new Option("--gpu <kind>", "GGUF on GPU: auto, cuda, vulkan or metal (default: CPU)").choices(["auto", "cuda", "vulkan", "metal"]))
@@ -50,6 +51,7 @@ export function registerRun(program: Command): void {
         });
         progress.stop();
         const verb = s.interrupted ? "interrupted" : "done";
+        if (s.sequential) process.stdout.write(sequentialLine(s.sequential) + "\n");
         process.stdout.write(`${verb}: ${s.ran} trials run, ${s.skipped} already done, ${s.failed} failed, of ${s.planned} planned → ${dbPath}\n`);
         if (s.interrupted) process.exitCode = 130;
       } finally {
@@ -59,4 +61,17 @@ export function registerRun(program: Command): void {
         db.close();
       }
     });
+}
+
+const STOP_WHY: Record<SequentialOutcome["stop"], string> = {
+  target: "target reached",
+  cap: "maxTrials reached before the target",
+  exhausted: "every cell drawn before the target",
+  limit: "--limit reached before the target (re-run without it to go on)",
+  interrupted: "interrupted (re-run the same command to go on)",
+};
+
+function sequentialLine(q: SequentialOutcome): string {
+  const hw = Number.isFinite(q.maxHalfWidth) ? q.maxHalfWidth.toFixed(3) : "n/a";
+  return `sequential: ${STOP_WHY[q.stop]} after ${q.rounds} round${q.rounds === 1 ? "" : "s"}, ${q.trials} trials; widest persona-vs-control CI half-width ${hw} (target ${q.target})`;
 }
