@@ -45,6 +45,8 @@ export interface SimLaw {
   itemsPerTask: number;
   /** SD of p_refusal's extra log-odds noise around the trial's law. */
   pNoise: number;
+  /** SD of a random item effect (per task and item) on the log-odds; 0 = none. */
+  itemSd: number;
 }
 
 export interface SimOptions {
@@ -57,6 +59,7 @@ export interface SimOptions {
   /** Paraphrase ids shared by all tasks (crossed) or distinct per task (nested, as real studies). */
   nestedParaphrases?: boolean;
   itemsPerTask?: number;
+  itemSd?: number;
 }
 
 /** A random law: coefficients drawn from the seed. */
@@ -79,7 +82,7 @@ export function randomLaw(seed: number, o: SimOptions): SimLaw {
     for (let q = 0; q < nq; q++) qs.set(o.nestedParaphrases ? `${id}/p${q + 1}` : `p${q + 1}`, o.nestedParaphrases ? 0.3 * gauss(rng) : shared.get(`p${q + 1}`)!);
     paraphrase.set(id, qs);
   }
-  return { intercept: -1 + 0.3 * gauss(rng), model, persona, group, task, paraphrase, itemsPerTask: o.itemsPerTask ?? 200, pNoise: 0.6 };
+  return { intercept: -1 + 0.3 * gauss(rng), model, persona, group, task, paraphrase, itemsPerTask: o.itemsPerTask ?? 200, pNoise: 0.6, itemSd: o.itemSd ?? 0 };
 }
 
 export interface SimRow {
@@ -101,8 +104,15 @@ export function eta(law: SimLaw, r: { model: string; persona: string; task: stri
 export function simulate(law: SimLaw, n: number, seed: number, layout: "random" | "blocked"): SimRow[] {
   const rng = makeRng(seed);
   const rows: SimRow[] = [];
+  const itemEffect = new Map<string, number>();
+  const u = (task: string, item: string) => {
+    if (!law.itemSd) return 0;
+    let v = itemEffect.get(`${task}/${item}`);
+    if (v === undefined) itemEffect.set(`${task}/${item}`, (v = law.itemSd * gauss(rng)));
+    return v;
+  };
   const trial = (model: string, persona: string, task: string, paraphrase: string, item: string) => {
-    const e = eta(law, { model, persona, task, paraphrase });
+    const e = eta(law, { model, persona, task, paraphrase }) + u(task, item);
     const refusal = rng() < expit(e) ? 1 : 0;
     const p = expit(e + law.pNoise * gauss(rng));
     rows.push({ model, persona, persona_group: law.group.get(persona)!, task, paraphrase, item, refusal, p_refusal: p, outcome: refusal ? (rng() < 0.2 ? "partial" : "refusal") : "answer" });
