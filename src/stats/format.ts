@@ -80,7 +80,7 @@ function formatAgreement(a: AnalysisResult): string[] {
   const out: string[] = [];
   const m = a.agreementMatrix;
   if (m) {
-    out.push(clip(`Detector agreement (${m.detectors.length} detectors; upper triangle: Cohen's kappa on refusal yes/no, lower: share agreeing)`, WIDTH));
+    out.push(clip(`Detector agreement, refusal yes/no (above the diagonal: Cohen's kappa; below: share agreeing)`, WIDTH));
     const short = m.detectors.map((_, i) => `D${i + 1}`);
     out.push(...table(["detector", ...short], m.detectors.map((d, i) => [`D${i + 1} ${d}`, ...m.detectors.map((_, j) =>
       i === j ? "-" : i < j ? (m.kappa[i][j] == null ? "n/a" : num(m.kappa[i][j]!, 2)) : (m.agreement[i][j] == null ? "n/a" : pct(m.agreement[i][j]!)))])));
@@ -106,7 +106,7 @@ function formatCalibration(a: AnalysisResult): string[] {
   out.push(...table(["p_refusal bin", "n", "mean p", "refusals", "observed", "95% CI", "mean p in CI"],
     c.bins.map((b) => [`[${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}${b.hi >= 1 ? "]" : ")"}`, String(b.n), num(b.meanP), String(b.refusals), num(b.rate), iv(b.ci, (x) => num(x)), b.withinCi ? "yes" : "NO"])));
   out.push(clip(`  Brier ${num(c.brier, 4)}, ECE ${num(c.ece)}; refusals observed ${c.inTheLarge.observed} vs expected ${num(c.inTheLarge.expected, 1)} (z ${num(c.inTheLarge.z, 2)}, p ${pval(c.inTheLarge.p)})`, WIDTH));
-  out.push(clip(`  decision rule (${c.rule.rule}) agrees with the generated outcome in ${pct(c.rule.agreement)} (${c.rule.mismatches} mismatches)`, WIDTH));
+  out.push(clip(`  rule ${c.rule.rule}: agrees with the generated outcome in ${pct(c.rule.agreement)} (${c.rule.mismatches} differ)`, WIDTH));
   out.push(...wrap(`verdict (${c.verdict}): ${c.verdictText}`, "  "), "");
   return out;
 }
