@@ -6,6 +6,7 @@ import { analyze } from "../stats/analyze.ts";
 import type { ReportInput, HeatRow, ReportExample } from "../report/types.ts";
 import { toolVersion } from "../run/provenance.ts";
 import { rowsFromDb } from "./analysis-input.ts";
+import { sequentialFromDb } from "./sequential-trace.ts";
 
 export interface ReportOptions {
   detector: string;
@@ -49,17 +50,24 @@ export function buildReportInput(db: Db, opts: ReportOptions): ReportInput {
   }
   const packages = JSON.parse(String(last.packages ?? "{}")) as Record<string, string>;
   const env = JSON.parse(String(last.environment ?? "{}")) as { node?: string };
+  // sequential design: the precision trace, recomputed from stored trials in plan order (see sequential-trace.ts)
+  const trace = design === "sequential" ? sequentialFromDb(db, opts.detector) : null;
+  const points = trace?.points.filter((p) => Number.isFinite(p.maxHalfWidth)) ?? [];
   return {
     title: `False refusal: study '${String(last.study_id ?? "?")}'`,
     generatedAt: opts.generatedAt ?? new Date().toISOString(),
     tool: { name: "frh", version: String(last.tool_version ?? toolVersion()) },
     packages: { ...packages, ...(env.node ? { node: env.node } : {}) },
-    study: { id: String(last.study_id ?? "?"), design, seed, studySha256: String(last.study_sha256 ?? ""), runs: runs.length, control },
+    study: {
+      id: String(last.study_id ?? "?"), design, seed, studySha256: String(last.study_sha256 ?? ""), runs: runs.length, control,
+      ...(trace ? { stoppingRule: `widest persona-vs-control 95% CI half-width ≤ ${trace.targetHalfWidth}, at most ${trace.maxTrials} trials, ${trace.cellsPerRound} cells a round` } : {}),
+    },
     models: modelRows(db).map((m) => ({ id: m.model_id, sha256: m.model_sha256, backend: m.backend, path: m.path })),
     trials: { planned: counts.planned, done: counts.done, failed: counts.failed },
     detectors: [opts.detector, ...counts.detectors.filter((d) => d !== opts.detector)],
     analysis,
     examples,
     heat,
+    ...(trace && points.length ? { sequential: points, sequentialTarget: trace.targetHalfWidth } : {}),
   };
 }
