@@ -85,7 +85,8 @@ export function readDetectorError(path: string): DetectorErrorCounts {
   if (!res.success) {
     const issue = res.error.issues[0];
     const field = issue.path.map(String).join(".");
-    const msg = issue.code === "invalid_type" && issue.input === undefined ? `missing (${issue.message})` : issue.message;
+    const at = issue.path.reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw);
+    const msg = issue.code === "invalid_type" && at === undefined && issue.path.length ? `missing (${issue.message})` : issue.message;
     throw new DataError(field ? `${path}: ${field}` : path, msg, DETECTOR_ERROR_HINT);
   }
   const d = res.data;
