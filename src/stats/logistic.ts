@@ -19,6 +19,8 @@ export interface FitOptions {
   tol?: number;
   /** Coefficients held at given values (constrained fits for LR tests); the penalty stays the full model's. */
   fixed?: ReadonlyMap<number, number>;
+  /** Starting coefficients (default 0); `fixed` overrides its entries. Warm starts for profile likelihoods. */
+  start?: ArrayLike<number>;
 }
 
 export interface Fit {
@@ -91,7 +93,7 @@ export function fitLogistic(d: Design, opts: FitOptions = {}): Fit {
   const firth = opts.firth ?? true, maxIter = opts.maxIter ?? (firth ? 50 : 25), tol = opts.tol ?? 1e-9;
   const p = d.p, fixed = opts.fixed ?? new Map<number, number>();
   const free = [...Array(p).keys()].filter((j) => !fixed.has(j));
-  let beta = new Float64Array(p);
+  let beta = opts.start ? Float64Array.from(opts.start) : new Float64Array(p);
   for (const [j, v] of fixed) beta[j] = v;
   let s = evaluate(d, beta, firth);
   let converged = false, it = 0;

@@ -181,3 +181,99 @@ test("100k trials × ~40 dummies with a never-refusing model: converges, every t
   assert.equal(r.terms.length, 1 + 3 + 15 + 2 + 17);
   assert.ok(r.terms.every((t) => Number.isFinite(t.coef) && Number.isFinite(t.se)));
 });
+
+// ---- Profile-likelihood CIs, against a brute-force profile written here (golden section, no Newton) ----
+
+/** Records of a 2×2 table: x = "0" has y0 events of n0, x = "1" has y1 of n1. */
+function records2x2(y0: number, n0: number, y1: number, n1: number) {
+  const r: { levels: string[]; y: number }[] = [];
+  for (let i = 0; i < n0; i++) r.push({ levels: ["0"], y: i < y0 ? 1 : 0 });
+  for (let i = 0; i < n1; i++) r.push({ levels: ["1"], y: i < y1 ? 1 : 0 });
+  return r;
+}
+
+/** argmax of a concave f on [lo, hi] by golden section. */
+function golden(f: (x: number) => number, lo: number, hi: number): number {
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = lo, b = hi, c = b - g * (b - a), d = a + g * (b - a), fc = f(c), fd = f(d);
+  for (let i = 0; i < 200 && b - a > 1e-12; i++) {
+    if (fc > fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
+  }
+  return (a + b) / 2;
+}
+
+/**
+ * Brute-force profile CI of the log OR b in logit π = a + b·x: ℓ*(a, b) = Σ y log π + (n − y) log(1 − π)
+ * + ½ log det I, det I = w0·w1 for this design (w = nπ(1 − π)); profile over a by golden section (ℓ* is concave
+ * in a), bounds by bisection on the profile deviance.
+ */
+function bruteProfile(y0: number, n0: number, y1: number, n1: number, firth: boolean, q: number) {
+  const ll = (a: number, b: number) => {
+    const p0 = 1 / (1 + Math.exp(-a)), p1 = 1 / (1 + Math.exp(-(a + b)));
+    const l = y0 * Math.log(p0) + (n0 - y0) * Math.log(1 - p0) + y1 * Math.log(p1) + (n1 - y1) * Math.log(1 - p1);
+    return firth ? l + 0.5 * Math.log(n0 * p0 * (1 - p0) * n1 * p1 * (1 - p1)) : l;
+  };
+  const prof = (b: number) => ll(golden((a) => ll(a, b), -20, 20), b);
+  const bHat = golden(prof, -15, 15), top = prof(bHat);
+  const dev = (b: number) => 2 * (top - prof(b)) - q;
+  const root = (inside: number, outside: number) => {
+    for (let i = 0; i < 200; i++) { const m = (inside + outside) / 2; if (dev(m) < 0) inside = m; else outside = m; }
+    return (inside + outside) / 2;
+  };
+  return { bHat, lo: root(bHat, bHat - 15), hi: root(bHat, bHat + 15), chi2: 2 * (top - prof(0)) };
+}
+
+test("profile CIs (Firth and MLE) equal a brute-force profile of the penalised likelihood on 2×2 tables", () => {
+  const q = 1.959963984540054 ** 2;
+  const cases: [number, number, number, number, boolean][] = [
+    [25, 50, 12, 40, true], [25, 50, 12, 40, false], [7, 30, 0, 30, true], [3, 12, 11, 13, true], [40, 400, 70, 380, false],
+  ];
+  for (const [y0, n0, y1, n1, firth] of cases) {
+    const r = logisticRegression(records2x2(y0, n0, y1, n1), ["x"], { x: ["0", "1"] }, { method: firth ? "firth" : "mle", ci: "profile" });
+    const t = r.terms[1], bf = bruteProfile(y0, n0, y1, n1, firth, q), what = `${y0}/${n0} vs ${y1}/${n1} ${firth ? "firth" : "mle"}`;
+    assert.equal(r.ciMethod, "profile");
+    close(t.coef, bf.bHat, 1e-6, `${what} coef`);
+    close(Math.log(t.ci[0]), bf.lo, 1e-5, `${what} lower`);
+    close(Math.log(t.ci[1]), bf.hi, 1e-5, `${what} upper`);
+    close(t.p, chi2Sf1(bf.chi2), 1e-6, `${what} p`);
+    // Wald stays the default and differs (the profile is asymmetric around the estimate).
+    const w = logisticRegression(records2x2(y0, n0, y1, n1), ["x"], { x: ["0", "1"] }, { method: firth ? "firth" : "mle" });
+    assert.equal(w.ciMethod, "wald");
+    close(Math.log(w.terms[1].ci[0]) + Math.log(w.terms[1].ci[1]), 2 * w.terms[1].coef, 1e-9, "Wald is symmetric on the log scale");
+  }
+  // Zero cell: the Firth profile interval is finite and much less symmetric than Wald's.
+  const z = logisticRegression(records2x2(7, 30, 0, 30), ["x"], { x: ["0", "1"] }, { ci: "profile" }).terms[1];
+  assert.ok(Number.isFinite(Math.log(z.ci[0])) && z.ci[1] < 1, JSON.stringify(z));
+});
+
+/** χ²₁ upper tail via erfc, written here: P(χ²₁ > x) = erfc(sqrt(x/2)) (Abramowitz–Stegun 7.1.26 is too coarse; use a series). */
+function chi2Sf1(x: number): number {
+  // erfc by the continued fraction for large arguments and the Taylor series of erf for small ones.
+  const t = Math.sqrt(x / 2);
+  if (t < 2) {
+    let s = 0, term = t;
+    for (let k = 0; k < 200; k++) { s += term / (2 * k + 1); term *= (-t * t) / (k + 1); }
+    return 1 - (2 / Math.sqrt(Math.PI)) * s;
+  }
+  let f = 0;
+  for (let k = 60; k >= 1; k--) f = (k / 2) / (t + f);
+  return Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f);
+}
+
+test("profile CIs on a multi-factor design: CI excludes OR 1 exactly when p < 0.05; close to Wald at large n", () => {
+  const rng = mulberry32(11);
+  const recs: { levels: string[]; y: number }[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const a = Math.floor(rng() * 3), b = Math.floor(rng() * 4);
+    const eta = -1 + [0, 0.5, -0.3][a] + [0, 0.05, 0.4, -0.6][b];
+    recs.push({ levels: [`a${a}`, `b${b}`], y: rng() < 1 / (1 + Math.exp(-eta)) ? 1 : 0 });
+  }
+  const lv = { A: ["a0", "a1", "a2"], B: ["b0", "b1", "b2", "b3"] };
+  const pr = logisticRegression(recs, ["A", "B"], lv, { ci: "profile" }), wd = logisticRegression(recs, ["A", "B"], lv);
+  pr.terms.forEach((t, j) => {
+    assert.equal(t.ci[0] > 1 || t.ci[1] < 1, t.p < 0.05, `${t.term}: CI ${t.ci}, p ${t.p}`);
+    close(Math.log(t.ci[0]), Math.log(wd.terms[j].ci[0]), 0.03, `${t.term} lower vs Wald`);
+    close(Math.log(t.ci[1]), Math.log(wd.terms[j].ci[1]), 0.03, `${t.term} upper vs Wald`);
+  });
+  assert.deepEqual(pr.lrTests, wd.lrTests);
+});
