@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
   seed?: number;
   /** Logistic regression estimator; default "firth". */
   regression?: "firth" | "mle";
+  /** CIs and p-values of the regression terms: "wald" (default) or "profile" (penalised profile likelihood). */
+  regressionCi?: "wald" | "profile";
   /** The detector whose verdicts are `refusal` (id@version), when known. */
   detector?: string | null;
   /** Validation counts of that detector: adds rates corrected for misclassification (misclassification.ts). */
@@ -61,7 +63,7 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
   const used = REGRESSION_FACTORS.filter((f) => levels[f].length > 1);
   const dropped = REGRESSION_FACTORS.filter((f) => levels[f].length <= 1);
   const logistic = {
-    ...logisticRegression(rows.map((r) => ({ levels: used.map((f) => r[f]), y: r.refusal })), used, levels, { method: opts.regression ?? "firth", alpha }),
+    ...logisticRegression(rows.map((r) => ({ levels: used.map((f) => r[f]), y: r.refusal })), used, levels, { method: opts.regression ?? "firth", alpha, ci: opts.regressionCi }),
     dropped: [...dropped],
   };
   if (logistic.aliased?.length) notes.push(`regression: ${logistic.aliased.length} dummies aliased (nested factors) and left out: ${logistic.aliased.slice(0, 4).join(", ")}${logistic.aliased.length > 4 ? ", …" : ""}`);

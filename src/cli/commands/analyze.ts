@@ -21,6 +21,7 @@ export function registerAnalyze(program: Command): void {
     .option("--bootstrap <n>", "bootstrap resamples for CIs", intOption("--bootstrap", 0), 200)
     .option("--seed <n>", "bootstrap seed", intOption("--seed", 0), 1)
     .option("--detector-error <file.json>", "the detector's validation counts (`frh detect-eval --json` output): adds refusal rates corrected for misclassification (Rogan–Gladen, bootstrap CIs over Se, Sp and the trials)")
+    .addOption(new Option("--regression-ci <kind>", "CIs and p-values of the logistic regression terms (profile: penalised profile likelihood, as logistf)").choices(["wald", "profile"]).default("wald"))
     .option("--json", "print one JSON object")
     .action((o) => {
       if (!o.db === !o.from) throw new UsageError("give exactly one of --db <file> or --from <file>");
@@ -40,7 +41,7 @@ export function registerAnalyze(program: Command): void {
         control = o.control ?? "control";
         detector = fileDetector(rows);
       }
-      const result = analyze(rows, { control, outcome: o.outcome, bootstrap: o.bootstrap, seed: o.seed, detector, detectorError });
+      const result = analyze(rows, { control, outcome: o.outcome, bootstrap: o.bootstrap, seed: o.seed, detector, detectorError, regressionCi: o.regressionCi });
       if (o.json) process.stdout.write(JSON.stringify({ detector, ...result, ...(detectorError ? { detectorError } : {}) }, null, 2) + "\n");
       else process.stdout.write((detector ? `detector: ${detector}\n` : "") + formatAnalysis(result) + "\n");
     });
