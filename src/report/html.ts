@@ -5,7 +5,7 @@ import { fixed, interval, pct, pval } from "./format.ts";
 import {
   MAX_BARS, METHOD_NOTES, SENSITIVITY_PANELS, clip, contrastTable, contrastsInOrder, sensitivityTable, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows,
 } from "./content.ts";
-import { agreementTable, barChartWithCi, forestPlot, heatmap, linePlot, rateBars } from "./svg.ts";
+import { agreementTable, barChartWithCi, forestPlot, heatmap, linePlot, rateBars, reliabilityPlot } from "./svg.ts";
 import type { ReportInput } from "./types.ts";
 import { CSS } from "./style.ts";
 
@@ -103,6 +103,13 @@ export function renderHtml(input: ReportInput): string {
     sections.push(["agreement", "Detector agreement", figure(
       agreementTable({ title: `Detector agreement${g.kappa != null ? ` (Cohen's κ = ${fixed(g.kappa, 2)})` : ""}`, detectors: g.detectors, table: g.table, kappa: g.kappa }),
       `Rows: ${g.detectors[0]}; columns: ${g.detectors[1]}. Outlined cells are agreement; shading is the share of the row.`)]);
+  }
+
+  if (a.calibration) {
+    const c = a.calibration;
+    sections.push(["calibration", "First-token calibration", figure(
+      reliabilityPlot({ title: "p_refusal vs the generated outcome", subtitle: `${c.n} trials; verdict: ${c.verdict}; ECE ${fixed(c.ece, 3)}`, bins: c.bins }),
+      `${c.verdictText} Dots: observed refusal rate${c.outcomeDetector ? ` (${c.outcomeDetector})` : ""} per bin, area ∝ trials, with 95% Wilson CIs; dashed: the diagonal.`)]);
   }
 
   if (input.sequential?.length) {
