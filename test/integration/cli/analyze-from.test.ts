@@ -146,6 +146,30 @@ for (const layout of ["random", "blocked"] as const) {
   });
 }
 
+test("--regression-ci profile: profile-likelihood term CIs through the CLI, consistent with their p-values", () => {
+  const law = randomLaw(5, { nulls: 2, nonNulls: 2 });
+  const f = writeStudy("profile", simulate(law, 1500, 5, "random"));
+  const wald = analyzeJson(["--from", f.jsonl, "--bootstrap", "0"]);
+  const prof = analyzeJson(["--from", f.jsonl, "--bootstrap", "0", "--regression-ci", "profile"]);
+  assert.equal(wald.logistic.ciMethod, "wald");
+  assert.equal(prof.logistic.ciMethod, "profile");
+  assert.equal(prof.logistic.method, "firth");
+  assert.deepEqual(prof.personaVsControl, wald.personaVsControl);
+  let differ = 0;
+  prof.logistic.terms.forEach((t: any, j: number) => {
+    const w = wald.logistic.terms[j];
+    assert.equal(t.term, w.term);
+    assert.equal(t.coef, w.coef, "same fit");
+    assert.ok(t.ci[0] < t.oddsRatio && t.oddsRatio < t.ci[1], t.term);
+    assert.equal(t.ci[0] > 1 || t.ci[1] < 1, t.p < 0.05, `${t.term}: CI ${t.ci} vs p ${t.p}`);
+    if (Math.abs(Math.log(t.ci[0] / w.ci[0])) > 1e-4) differ++;
+  });
+  assert.ok(differ > 0, "profile bounds are not the Wald bounds");
+  const bad = cli(["analyze", "--from", f.jsonl, "--regression-ci", "exact"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /wald, profile/);
+});
+
 test("human-readable output of --from fits 100 columns", () => {
   const law = randomLaw(3, { nulls: 2, nonNulls: 2, nestedParaphrases: true });
   const f = writeStudy("text", simulate(law, 3000, 3, "blocked"));
