@@ -227,6 +227,12 @@ class NarrowReader {
     return { best, top, prob: (t) => known.get(t) ?? 0 };
   }
 
+  /** The greedy choice at a position: the argmax, by the native greedy sampler node-llama-cpp uses at temperature 0. */
+  async argmax(batchLogitIndex: number): Promise<number> {
+    const [token] = await this.nativeCtx.sampleToken(batchLogitIndex, this.greedy, false, false);
+    return token;
+  }
+
   dispose(): void {
     for (const s of [this.greedy, this.top, this.watch]) s.dispose();
   }
@@ -491,7 +497,24 @@ class LlamaCppBackend implements Backend {
       if (!this.model.isEogToken(first)) {
         generated.push(first);
         const early = !this.opts.fullText;
-        if (d.maxTokens > 1 && !(early && outcomeSettled(this.model.detokenize(generated), req.watch))) {
+        const reader = this.readers[slot];
+        if (d.maxTokens > 1 && !(early && outcomeSettled(this.model.detokenize(generated), req.watch)) && reader && d.temperature === 0) {
+          // Greedy: one token per decode through the same internal call the prompt read uses, and the native
+          // greedy sampler. seq.evaluate's async generator takes a lock, resolves a sampler config and applies it
+          // to a fresh sampler on every token; this does none of that and picks the same argmax.
+          const s = seq as unknown as SequenceInternals;
+          const shift = { size: s._contextShift.size, strategy: s._contextShift.strategy };
+          for (let last = first; ;) {
+            let next = -1;
+            await s._decodeTokens([last], [true], 5, s._tokenMeter, shift, async (i: number) => { next = await reader.argmax(i); return null; });
+            if (next < 0) throw new Error("failed to sample the next token");
+            if (this.model.isEogToken(next as Token)) break;
+            generated.push(next as Token);
+            last = next as Token;
+            if (generated.length >= d.maxTokens) break;
+            if (early && outcomeSettled(this.model.detokenize(generated), req.watch)) { this.counters.earlyStops++; break; }
+          }
+        } else if (d.maxTokens > 1 && !(early && outcomeSettled(this.model.detokenize(generated), req.watch))) {
           const it = seq.evaluate([first], d.temperature === 0 ? {} : { temperature: d.temperature, topK: d.topK, topP: d.topP, seed: req.seed });
           for await (const t of it) {
             generated.push(t);

@@ -56,6 +56,22 @@ test("narrow reads equal the full-vocabulary Map; prefix reuse equals clearing",
       }
     });
 
+    await t.test("the greedy generation loop writes seq.evaluate's text (one prompt at a time, so batches match)", async () => {
+      // "full" reads generate through node-llama-cpp's seq.evaluate; "narrow" through the backend's own loop.
+      const one = { ...greedy, maxTokens: 16 };
+      const ref = await load({ reads: "full", prefixReuse: false, sequences: 1 });
+      const fast = await load({ reads: "narrow", prefixReuse: true, sequences: 1 });
+      let tokens = 0;
+      for (const p of prompts) {
+        const [a] = await ref.generate([req(p, { decoding: one })]);
+        const [b] = await fast.generate([req(p, { decoding: one })]);
+        assert.equal(b.text, a.text, `text for ${JSON.stringify(p)}`);
+        assert.equal(b.generatedTokens, a.generatedTokens);
+        tokens += a.generatedTokens;
+      }
+      assert.ok(tokens > prompts.length * 8, "responses long enough to compare more than the first token");
+    });
+
     await t.test("a large top-k (the whole vocabulary) is the full distribution", async () => {
       const big = { ...watch, topK: 32000 };
       const [a] = await full.generate([req("Hello there", { watch: big })]);
