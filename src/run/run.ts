@@ -12,7 +12,7 @@ import { doneIds, finishRun, planTrials, saveBatch, startRun, upsertModel, type 
 import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
-import { runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
+import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import type { AnalysisRow } from "../stats/types.ts";
 import { finishedTrials } from "../store/trials.ts";
 
@@ -75,6 +75,7 @@ export function trialSeed(decoding: DecodingSettings, replicate: number, prompt:
 export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
   const models = opts.models && opts.models.length ? opts.models : study.models;
   const sequential = study.sampling.design === "sequential";
+  const rounds = sequential ? roundsWithin(study, models, opts.limit) : null;
   let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
   const prov = provenance();
@@ -109,12 +110,11 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   };
   try {
     if (sequential) {
-      const s = study.sampling as Extract<Study["sampling"], { design: "sequential" }>;
-      const cap = Math.min(s.maxTrials, opts.limit ?? Infinity);
+      const cap = rounds!.rounds.reduce((n, r) => n + r.length, 0);
       opts.onEvent?.({ type: "plan", planned: cap, alreadyDone: 0, models: models.length, sequential: true });
       const detector = opts.detectors[0];
       let round = 0;
-      summary.sequential = await runSequential(study, models, opts.limit, {
+      summary.sequential = await runSequential(study, rounds!, {
         run: (trials) => runTrials(trials, cap, round++ % 2 === 1),
         rows: (ids) => storedRows(db, ids, `${detector.id}@${detector.version}`),
         shouldStop: () => opts.shouldStop?.() ?? false,

@@ -58,10 +58,10 @@ export function roundsWithin(study: Study, models: ModelRef[], limit?: number): 
   return { rounds, cut: left < 0 };
 }
 
-export async function runSequential(study: Study, models: ModelRef[], limit: number | undefined, runner: RoundRunner): Promise<SequentialOutcome> {
+/** Runs `roundsWithin`'s rounds (drawn by the caller, so a bad design fails before anything is stored). */
+export async function runSequential(study: Study, { rounds, cut }: ReturnType<typeof roundsWithin>, runner: RoundRunner): Promise<SequentialOutcome> {
   const s = study.sampling;
   if (s.design !== "sequential") throw new Error(`runSequential: design is '${s.design}'`);
-  const { rounds, cut } = roundsWithin(study, models, limit);
   const cap = rounds.reduce((n, r) => n + r.length, 0);
   const out: SequentialOutcome = { rounds: 0, trials: 0, maxHalfWidth: Infinity, target: s.targetHalfWidth, stop: "interrupted", trace: [] };
   const ids: string[] = [];

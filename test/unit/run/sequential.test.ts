@@ -159,3 +159,11 @@ test("sequential with two models: one backend at a time, loaded once per round p
   assert.deepEqual(new Set(rowsOf(db).map((r) => r.model)), new Set(["m1", "m2"]));
   db.close();
 });
+
+test("sequential: a cap below one cell fails before anything is stored", async () => {
+  const { study, db } = setup("{ design: sequential, cellsPerRound: 10, targetHalfWidth: 0.1, maxTrials: 3, seed: 3 }");
+  await assert.rejects(run(db, study), (e: Error & { code?: string }) => /3 trials cannot hold one cell/.test(e.message) && e.code === "BAD_DATA");
+  assert.equal(db.prepare("SELECT COUNT(*) FROM runs").pluck().get(), 0);
+  assert.equal(db.prepare("SELECT COUNT(*) FROM trials").pluck().get(), 0);
+  db.close();
+});
