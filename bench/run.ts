@@ -1,4 +1,7 @@
 // npm run bench [-- --out file.json] [--prompts N] [--study file.yaml] [--gpu vulkan] [--model path.gguf] [--skip-naive]
+// The timed prompts are a window of the study's run-loop schedule (default: datasets/studies/default.yaml, the
+// study `frh run` runs by default), taken mid-run after one untimed batch, as a long run spends its time; see
+// bench/README.md "Prompts".
 // Speed of the GGUF path, measured against baselines run in the same process on the same model and prompts
 // (GUIDE: speed lives here, not in tests). Prints a table; --out writes JSON with at least {p1, p2, model, prompts}.
 //  P1 = naive loop (one prompt at a time, whole-vocabulary Map, full generation) ÷ frh's batched path.
@@ -14,7 +17,7 @@ import { loadLlamaCpp, type GpuChoice, type LlamaCppOptions } from "../src/backe
 import { loadStudy, type Study } from "../src/spec/study.ts";
 import { expandPlan } from "../src/spec/design.ts";
 import { buildMessages } from "../src/prompts/render.ts";
-import { scheduleForPrefixReuse } from "../src/run/schedule.ts";
+import { scheduleForPrefixReuse, sharedPrefixChars } from "../src/run/schedule.ts";
 import { runStudy, trialSeed } from "../src/run/run.ts";
 import { openDb } from "../src/store/db.ts";
 import { getDetector } from "../src/detect/index.ts";
@@ -34,7 +37,7 @@ interface Timing { name: string; seconds: number; prompts: number; genTokens: nu
 const rate = (t: Timing) => t.prompts / t.seconds;
 
 /** Requests for the bench study's plan, rendered by `backend` exactly as the run loop renders them. */
-function buildRequests(study: Study, model: ModelRef, backend: Backend, n: number): GenerationRequest[] {
+function buildRequests(study: Study, model: ModelRef, backend: Backend, n = Infinity): GenerationRequest[] {
   const plan = expandPlan(study, [model]).slice(0, n);
   const placement = study.prompt.personaPlacement === "auto" ? (backend.info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   return plan.map((t) => {
@@ -47,30 +50,56 @@ function buildRequests(study: Study, model: ModelRef, backend: Backend, n: numbe
   });
 }
 
+/** What the frh rows run: untimed `warm` first (the batch before the window, or nothing), then the timed calls. */
+interface Workload { warm: GenerationRequest[]; calls: GenerationRequest[][]; requests: GenerationRequest[] }
+
 /** frh's batched backend path on pre-rendered requests, in the run loop's schedule. */
-async function timeBackend(name: string, path: string, requests: GenerationRequest[], opts: LlamaCppOptions, schedule = true): Promise<Timing & { counters: Record<string, number> }> {
+async function timeBackend(name: string, path: string, work: Workload, opts: LlamaCppOptions): Promise<Timing & { counters: Record<string, number> }> {
   const backend = await loadLlamaCpp(path, opts);
   try {
-    const batchSize = Number(backend.info.details.preferredBatch) || 8;
-    const batches = schedule ? runLoopCalls(requests, batchSize) : chunk(requests, batchSize * 4);
-    await backend.generate([{ ...requests[0], decoding: { ...requests[0].decoding, maxTokens: 2 } }]); // warm-up
+    const r0 = work.requests[0];
+    // Warm-up: the batch that precedes the window in the run (each sequence then holds its stream's previous
+    // prompt, as mid-run), or one short request when the window starts the run.
+    await backend.generate(work.warm.length ? work.warm : [{ ...r0, decoding: { ...r0.decoding, maxTokens: 2 } }]);
     const counters = (backend as unknown as { counters: Record<string, number> }).counters;
     for (const k of Object.keys(counters)) counters[k] = 0;
     const t0 = performance.now();
     let gen = 0;
-    for (const b of batches) for (const r of await backend.generate(b)) { if (r.error) throw new Error(r.error); gen += r.generatedTokens; }
-    return { name, seconds: (performance.now() - t0) / 1000, prompts: requests.length, genTokens: gen, counters: { ...counters } };
+    for (const b of work.calls) for (const r of await backend.generate(b)) { if (r.error) throw new Error(r.error); gen += r.generatedTokens; }
+    return { name, seconds: (performance.now() - t0) / 1000, prompts: work.requests.length, genTokens: gen, counters: { ...counters } };
   } finally {
     await backend.dispose();
   }
 }
 
 /** The run loop's calls: scheduleForPrefixReuse batches, 4 per backend call (PIPELINE_ROUNDS in src/run/run.ts). */
-const runLoopCalls = (requests: GenerationRequest[], batchSize: number): GenerationRequest[][] => {
-  const b = scheduleForPrefixReuse(requests, (r) => r.prompt.text, batchSize);
-  return Array.from({ length: Math.ceil(b.length / 4) }, (_, i) => b.slice(i * 4, i * 4 + 4).flat());
-};
-const chunk = <T>(a: T[], n: number): T[][] => Array.from({ length: Math.ceil(a.length / n) }, (_, i) => a.slice(i * n, i * n + n));
+const PIPELINE_ROUNDS = 4;
+const toCalls = (b: GenerationRequest[][]): GenerationRequest[][] =>
+  Array.from({ length: Math.ceil(b.length / PIPELINE_ROUNDS) }, (_, i) => b.slice(i * PIPELINE_ROUNDS, (i + 1) * PIPELINE_ROUNDS).flat());
+const runLoopCalls = (requests: GenerationRequest[], batchSize: number): GenerationRequest[][] =>
+  toCalls(scheduleForPrefixReuse(requests, (r) => r.prompt.text, batchSize));
+
+/**
+ * The timed window: ~n trials = whole batches of the run loop's schedule of the study's entire plan, from the
+ * middle of the run, with the batch before it as warm-up. A 3000-trial run spends all but its first batch in this
+ * steady state (each sequence's cache holds its stream's previous prompt); timing only a run's first 48 trials
+ * would make a third of them cold starts. Also returns the share of prompt characters shared with the previous
+ * prompt on the same sequence, for the whole run and for the window, so the README can show they match.
+ */
+function benchWindow(all: GenerationRequest[], batchSize: number, n: number) {
+  const text = (r: GenerationRequest) => r.prompt.text;
+  const batches = scheduleForPrefixReuse(all, text, batchSize);
+  const nb = Math.max(1, Math.min(batches.length, Math.round(n / batchSize)));
+  const start = Math.floor((batches.length - nb) / 2);
+  const window = batches.slice(start, start + nb);
+  const warm = start > 0 ? batches[start - 1] : [];
+  const chars = (b: GenerationRequest[][]) => b.flat().reduce((a, r) => a + text(r).length, 0);
+  const shared = {
+    wholeRun: +(sharedPrefixChars(batches, text) / chars(batches)).toFixed(3),
+    window: +(sharedPrefixChars([warm, ...window], text) / chars(window)).toFixed(3),
+  };
+  return { work: { warm, calls: toCalls(window), requests: window.flat() } as Workload, firstBatch: start, windowBatches: nb, batches: batches.length, shared };
+}
 
 /** The naive loop: one prompt at a time, a fresh cache, node-llama-cpp's whole-vocabulary Map, full generation. */
 async function timeNaive(path: string, requests: GenerationRequest[], gpu: GpuChoice): Promise<Timing> {
@@ -141,16 +170,18 @@ function table(rows: (string | number)[][]): string {
 async function benchModel(label: string, path: string, study: Study, n: number, gpu: GpuChoice, skipNaive: boolean) {
   const model: ModelRef = { id: label, source: path };
   const probe = await loadLlamaCpp(path, { gpu });
-  const requests = buildRequests(study, model, probe, n);
+  const win = benchWindow(buildRequests(study, model, probe), Number(probe.info.details.preferredBatch) || 8, n);
   await probe.dispose();
+  const { work } = win;
+  const requests = work.requests;
   const base: LlamaCppOptions = { gpu };
   // The first pass over a workload pays one-off costs (GPU shader/pipeline compilation per batch shape, page cache):
   // an untimed pass first, so the first timed row is not penalised for going first.
-  await timeBackend("warm-up", path, gpu ? requests : requests.slice(0, 16), base);
-  const frh = await timeBackend("frh batched (all on)", path, requests, base);
-  const noReuse = await timeBackend("  without prefix reuse", path, requests, { ...base, prefixReuse: false });
-  const noStop = await timeBackend("  without early stop (full text)", path, requests, { ...base, fullText: true });
-  const fullReads = await timeBackend("  with whole-vocabulary Map reads", path, requests, { ...base, reads: "full" });
+  await timeBackend("warm-up", path, gpu ? work : { ...work, calls: [requests.slice(0, 16)], requests: requests.slice(0, 16) }, base);
+  const frh = await timeBackend("frh batched (all on)", path, work, base);
+  const noReuse = await timeBackend("  without prefix reuse", path, work, { ...base, prefixReuse: false });
+  const noStop = await timeBackend("  without early stop (full text)", path, work, { ...base, fullText: true });
+  const fullReads = await timeBackend("  with whole-vocabulary Map reads", path, work, { ...base, reads: "full" });
   const naive = skipNaive ? null : await timeNaive(path, requests, gpu);
   const { minimal, harness } = await timeEndToEnd(study, model, n, gpu);
   const rows: (string | number)[][] = [["run", "seconds", "prompts/s", "gen tokens", "note"]];
@@ -159,14 +190,17 @@ async function benchModel(label: string, path: string, study: Study, n: number, 
   const r = (x: number) => +x.toFixed(2);
   const result = {
     model: label, path, prompts: requests.length, gpu,
+    window: { study: study.id, firstBatch: win.firstBatch, batches: win.batches, sharedPrefixChars: win.shared },
     p1: naive ? r(naive.seconds / frh.seconds) : null,
     p2: r(minimal.seconds / harness.seconds),
     gains: { prefixReuse: r(noReuse.seconds / frh.seconds), earlyStop: r(noStop.seconds / frh.seconds), narrowReads: r(fullReads.seconds / frh.seconds) },
     promptsPerSecond: { frh: r(rate(frh)), naive: naive ? r(rate(naive)) : null, endToEnd: r(rate(harness)) },
     reusedPromptTokenShare: r(frh.counters.reusedTokens / Math.max(1, frh.counters.promptTokens)),
+    tokens: { prompt: frh.counters.promptTokens, evaluated: frh.counters.promptTokens - frh.counters.reusedTokens, generated: frh.counters.generatedTokens, naiveGenerated: naive?.genTokens ?? null },
     timings: [naive, frh, noReuse, noStop, fullReads, minimal, harness].filter(Boolean),
   };
-  console.log(`\n== ${label} — ${requests.length} prompts, maxTokens ${study.decoding.maxTokens}, ${gpu ? `GPU ${gpu}` : `CPU, ${cpus().length} cores`}`);
+  console.log(`\n== ${label} — ${requests.length} prompts (${study.id}: batches ${win.firstBatch + 1}–${win.firstBatch + win.windowBatches} of ${win.batches} in the run's schedule), maxTokens ${study.decoding.maxTokens}, ${gpu ? `GPU ${gpu}` : `CPU, ${cpus().length} cores`}`);
+  console.log(`prompt characters shared with the previous prompt on the same sequence: whole run ${(100 * win.shared.wholeRun).toFixed(0)}%, timed window ${(100 * win.shared.window).toFixed(0)}%`);
   console.log(table(rows));
   console.log(`P1 (naive ÷ frh batched) = ${result.p1 ?? "skipped"}   target ≥ 5`);
   console.log(`P2 (minimal ÷ frh run end to end) = ${result.p2}   target ≥ 0.9`);
@@ -188,7 +222,7 @@ async function main() {
   mkdirSync(OUT_DIR, { recursive: true });
   const gpu = (arg("gpu") ?? false) as GpuChoice;
   const n = Number(arg("prompts") ?? 48);
-  const study = loadStudy(resolve(arg("study") ?? join(ROOT, "bench/study.yaml")));
+  const study = loadStudy(resolve(arg("study") ?? join(ROOT, "datasets/studies/default.yaml")));
   const t0 = performance.now();
   const modelPath = arg("model") ?? join(OUT_DIR, "random-0.5b-q8-v2.gguf");
   const m = await ensureRandomGguf(modelPath, VOCAB, SHAPE_05B);
