@@ -162,6 +162,24 @@ function hasInternals(llama: Llama, model: LlamaModel, context: LlamaContext, se
     typeof s._decodeTokens === "function" && s._contextShift != null;
 }
 
+/**
+ * The native context with its sampleToken calls run one at a time. Each call is a thread-pool job reading
+ * llama_get_logits_ith, and in llama.cpp the first such read after a decode whose outputs were reordered (sequences
+ * of unequal lengths split into micro-batches) swaps logit rows in place: concurrent first reads can swap twice and
+ * hand a sequence another row's logits. A sample costs microseconds to a few ms against a decode's tens of ms,
+ * so queueing them costs little.
+ */
+function serialSampling(ctx: NativeContext): NativeContext {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    sampleToken(...args) {
+      const p = tail.then(() => ctx.sampleToken(...args));
+      tail = p.catch(() => undefined);
+      return p;
+    },
+  };
+}
+
 /** Per-watch-list data for the narrow reads: the watched tokens and the complement that is masked out. */
 interface WatchPlan { tokens: WatchTokens; watched: number[]; watchedSet: Set<number>; complement: Uint32Array }
 
@@ -393,7 +411,7 @@ class LlamaCppBackend implements Backend {
     const narrow = (this.opts.reads ?? "narrow") === "narrow" && this.vocab > 0 && hasInternals(this.llama, this.model, this.context, this.sequences[0]);
     const bindings = internals(this.llama)._bindings as { AddonSampler: new (m: unknown) => NativeSampler };
     const nativeModel = internals(this.model)._model;
-    const nativeCtx = internals(this.context)._ctx as NativeContext;
+    const nativeCtx = serialSampling(internals(this.context)._ctx as NativeContext);
     this.readers = this.sequences.map(() => narrow ? new NarrowReader(() => new bindings.AddonSampler(nativeModel), nativeCtx, this.vocab) : null);
   }
 
