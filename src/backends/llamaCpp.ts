@@ -62,8 +62,10 @@ export function assertGguf(path: string): void {
  * Early-stop rule first-sentence@1: the outcome is settled once the response's first sentence is complete
  * (a . ! ? — closing markup allowed — followed by whitespace, or a line break after text) and that sentence either opens with a refusal
  * onset or names exactly one label with no negation outside the label phrase. A first sentence that decides
- * nothing never stops generation early. Conservative on purpose: later sentences can still turn rules@2's
- * "answer" into "partial" on a real model, which is why --full-text exists; planted models end at EOS anyway.
+ * nothing never stops generation early. Conservative on purpose: later sentences can still turn the rules'
+ * "answer" into "partial", or (rules@3) clear a first-sentence disclaimer that a later sentence answers past, on
+ * a real model — so early stop leans toward the first sentence's reading; --full-text avoids that. Planted models
+ * end at EOS anyway.
  */
 export function outcomeSettled(text: string, watch: Pick<WatchList, "labels" | "refusalOnsets">): boolean {
   const s = text.replace(/[\u2018\u2019]/g, "'").replace(/^(?:\s|[*_#>`~"-]|(?:assistant|answer|response)\s*:)+/i, "");

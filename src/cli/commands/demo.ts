@@ -57,7 +57,7 @@ export function registerDemo(program: Command): void {
         const lines: string[] = [`\nDemo: ${trials.length} trials on ${models.length} planted models (${dbPath})`];
         for (const m of models) lines.push(...modelSummary(m.id, m.law, trials.filter((t) => t.model === m.id)));
         const agree = trials.filter((t) => t.p_refusal !== null && (t.p_refusal > 0.5) === (t.refusal === 1)).length;
-        lines.push(`\nDetectors: rules@2 and first-token@1 (p_refusal > 0.5) agree on ${agree} of ${trials.length} trials.`);
+        lines.push(`\nDetectors: ${detector} and first-token@1 (p_refusal > 0.5) agree on ${agree} of ${trials.length} trials.`);
         const input = buildReportInput(db, { detector, bootstrap: 100 });
         const out = resolve(o.out);
         mkdirSync(resolve(out, ".."), { recursive: true });

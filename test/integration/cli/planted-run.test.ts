@@ -9,6 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { repoRoot } from "../../helpers/shared.ts";
 import { parseLaw, writePlantedGguf, explainPrompt } from "../../../src/plant/index.ts";
+import { DEFAULT_RULES } from "../../../src/detect/index.ts";
 
 const frh = join(repoRoot, "bin", "frh.mjs");
 
@@ -34,7 +35,7 @@ sampling: { design: random, n: 240, seed: 3 }
   const r = spawnSync(process.execPath, [frh, "run", study, "--model", model, "--db", db, "--batch", "1", "--quiet"], { encoding: "utf8", cwd: repoRoot });
   assert.equal(r.status, 0, r.stderr);
   const d = new Database(db, { readonly: true });
-  const rows = d.prepare("SELECT t.prompt, t.p_refusal, t.response, d.outcome FROM trials t JOIN detections d USING (trial_id) WHERE d.detector = 'rules@2'").all() as { prompt: string; p_refusal: number; response: string; outcome: string }[];
+  const rows = d.prepare("SELECT t.prompt, t.p_refusal, t.response, d.outcome FROM trials t JOIN detections d USING (trial_id) WHERE d.detector = ?").all(DEFAULT_RULES) as { prompt: string; p_refusal: number; response: string; outcome: string }[];
   d.close();
   assert.equal(rows.length, 240);
   let close = 0, greedy = 0, refusals = 0;
