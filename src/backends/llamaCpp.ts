@@ -21,6 +21,7 @@ import { sha256File } from "../util/hash.ts";
 import { renderPlain } from "../prompts/render.ts";
 import { buildWatchTokens, reduceDistribution, type WatchTokens } from "./watch.ts";
 import { chooseFirstToken } from "./sampling.ts";
+import { serializeFirstSampleAfterDecode } from "./llamaCpp-guard.ts";
 
 export type GpuChoice = false | "auto" | "cuda" | "vulkan" | "metal";
 
@@ -162,24 +163,6 @@ function hasInternals(llama: Llama, model: LlamaModel, context: LlamaContext, se
   const s = internals(seq);
   return typeof bindings?.AddonSampler === "function" && internals(model)._model != null && typeof ctx?.sampleToken === "function" &&
     typeof s._decodeTokens === "function" && s._contextShift != null;
-}
-
-/**
- * The native context with its sampleToken calls run one at a time. Each call is a thread-pool job reading
- * llama_get_logits_ith, and in llama.cpp the first such read after a decode whose outputs were reordered (sequences
- * of unequal lengths split into micro-batches) swaps logit rows in place: concurrent first reads can swap twice and
- * hand a sequence another row's logits. A sample costs microseconds to a few ms against a decode's tens of ms,
- * so queueing them costs little.
- */
-function serialSampling(ctx: NativeContext): NativeContext {
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    sampleToken(...args) {
-      const p = tail.then(() => ctx.sampleToken(...args));
-      tail = p.catch(() => undefined);
-      return p;
-    },
-  };
 }
 
 /** Per-watch-list data for the narrow reads: the watched tokens and the complement that is masked out. */
@@ -408,12 +391,17 @@ class LlamaCppBackend implements Backend {
     } catch (e) {
       throw new ModelError("BACKEND", `cannot create a context of ${want} sequences × ${size} tokens: ${(e as Error).message}`, "lower --batch");
     }
+    if (want > 1 && !serializeFirstSampleAfterDecode(internals(this.context)._ctx)) {
+      // Several sequences are only safe with the guard (see llamaCpp-guard.ts): fall back to one.
+      await this.context.dispose();
+      this.context = await this.model.createContext({ sequences: 1, contextSize: size, threads: t.threads, batchSize: Math.min(t.batchSize, size) });
+    }
     this.contextSize = size;
-    this.sequences = Array.from({ length: want }, () => this.context!.getSequence());
+    this.sequences = Array.from({ length: this.context.totalSequences }, () => this.context!.getSequence());
     const narrow = (this.opts.reads ?? "narrow") === "narrow" && this.vocab > 0 && hasInternals(this.llama, this.model, this.context, this.sequences[0]);
     const bindings = internals(this.llama)._bindings as { AddonSampler: new (m: unknown) => NativeSampler };
     const nativeModel = internals(this.model)._model;
-    const nativeCtx = serialSampling(internals(this.context)._ctx as NativeContext);
+    const nativeCtx = internals(this.context)._ctx as NativeContext;
     this.readers = this.sequences.map(() => narrow ? new NarrowReader(() => new bindings.AddonSampler(nativeModel), nativeCtx, this.vocab) : null);
   }
 
