@@ -44,10 +44,8 @@ export function registerDemo(program: Command): void {
       const db = openDb(dbPath);
       const progress = createProgress(process.stderr);
       try {
-        // One sequence per context: with several sequences in one llama.cpp batch, the planted models' exact
-        // attention was seen to be perturbed on a few percent of trials (see README, "Known engine issue").
         await runStudy(db, study, {
-          models: models.map(({ id, source }) => ({ id, source })), batch: 1,
+          models: models.map(({ id, source }) => ({ id, source })),
           detectors: [getDetector(DEFAULT_RULES), getDetector("first-token@1")],
           command: "frh demo", onEvent: (e) => progress.onEvent(e),
         });

@@ -49,8 +49,7 @@ decoding: { maxTokens: 12, temperature: 1, topK: 0, topP: 1, seed: 9 }
 sampling: { design: blocked, cells: ${CELLS}, seed: 13 }
 `);
   const db = join(dir, "r.sqlite");
-  // one sequence: several llama.cpp sequences per batch perturb planted models (README, known engine issue)
-  const r = cli(["run", study, "--model", model, "--db", db, "--batch", "1", "--quiet"]);
+  const r = cli(["run", study, "--model", model, "--db", db, "--quiet"]);
   assert.equal(r.status, 0, r.stderr);
   const a = cli(["analyze", "--db", db, "--json", "--bootstrap", "20"]);
   assert.equal(a.status, 0, a.stderr);

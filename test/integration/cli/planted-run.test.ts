@@ -32,7 +32,7 @@ decoding: { maxTokens: 16 }
 sampling: { design: random, n: 240, seed: 3 }
 `);
   const db = join(dir, "p.sqlite");
-  const r = spawnSync(process.execPath, [frh, "run", study, "--model", model, "--db", db, "--batch", "1", "--quiet"], { encoding: "utf8", cwd: repoRoot });
+  const r = spawnSync(process.execPath, [frh, "run", study, "--model", model, "--db", db, "--quiet"], { encoding: "utf8", cwd: repoRoot });
   assert.equal(r.status, 0, r.stderr);
   const d = new Database(db, { readonly: true });
   const rows = d.prepare("SELECT t.prompt, t.p_refusal, t.response, d.outcome FROM trials t JOIN detections d USING (trial_id) WHERE d.detector = ?").all(DEFAULT_RULES) as { prompt: string; p_refusal: number; response: string; outcome: string }[];
@@ -46,7 +46,8 @@ sampling: { design: random, n: 240, seed: 3 }
     refusals += refuse ? 1 : 0;
     if ((x.outcome === "refusal") === refuse && x.response === (refuse ? law.refusal : law.answer)) greedy++;
   }
-  assert.ok(close >= 0.99 * rows.length, `${close}/${rows.length} within 0.03`);
+  // default batching (16 sequences): the output-reorder guard keeps every row its own (llamaCpp-guard.ts)
+  assert.equal(close, rows.length, `${close}/${rows.length} within 0.03`);
   assert.ok(greedy >= 0.99 * rows.length, `${greedy}/${rows.length} greedy outcomes match σ > 0.5`);
   assert.ok(refusals > 20 && refusals < 220, "the law should give both outcomes");
 });

@@ -49,7 +49,7 @@ test("LlamaChatSession (general chat wrapper): probabilities follow the law on t
 });
 
 test("the harness's llama.cpp backend: refusal mass equals the planted probability of its rendered prompt", async () => {
-  const backend = await loadLlamaCpp(path, { sequences: 1, threads: 1 /* one sequence: see README, known engine issue */ });
+  const backend = await loadLlamaCpp(path, { threads: 1 });
   try {
     const requests: GenerationRequest[] = systems.flatMap((system) => users.map((user) => ({
       prompt: { messages: [{ role: "user" as const, content: `${system}\n\n${user}` }], placement: "user-prefix" as const, text: "" },

@@ -33,7 +33,7 @@ test("early stop leaves planted verdicts unchanged", async () => {
       decoding: { maxTokens: 32, temperature: 0, topK: 40, topP: 1, seed: 0 }, seed: 1, watch: { labels, refusalOnsets, topK: 5 },
     })));
     const run = async (fullText: boolean) => {
-      const b = await loadLlamaCpp(path, { fullText, sequences: 1, threads: 1 /* one sequence: see README, known engine issue */ });
+      const b = await loadLlamaCpp(path, { fullText, threads: 1 });
       try { return await b.generate(requests); } finally { await b.dispose(); }
     };
     const full = await run(true);
