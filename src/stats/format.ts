@@ -34,7 +34,14 @@ export function table(header: string[], rows: string[][], indent = "  "): string
 export function formatAnalysis(a: AnalysisResult): string {
   const out: string[] = [];
   const conf = `${Math.round(100 * (1 - (a.alpha ?? 0.05)))}%`;
-  out.push(clip(`${a.n} trials; control '${a.control}'; refusal rate ${pct(a.refusalRate.estimate)} ${iv(a.refusalRate.ci, pct)} (${conf} Wilson)`, WIDTH), "");
+  out.push(clip(`${a.n} trials; control '${a.control}'; refusal rate ${pct(a.refusalRate.estimate)} ${iv(a.refusalRate.ci, pct)} (${conf} Wilson)`, WIDTH));
+  // A constant outcome (a model that never refuses is common) leaves nothing to compare: say so before the tables.
+  const k = Math.round(a.refusalRate.estimate * a.n);
+  if (a.n > 0 && (k === 0 || k === a.n)) {
+    out.push(clip(`Note: ${k === 0 ? "no trial was a refusal" : "every trial was a refusal"}, so no factor can show an effect: tests, regression`, WIDTH),
+      clip("and indices below only say how large an effect this many trials could have missed (the CIs).", WIDTH));
+  }
+  out.push("");
 
   for (const [factor, lv] of Object.entries(a.byFactor)) {
     out.push(`Refusal by ${factor}`);
@@ -54,7 +61,7 @@ export function formatAnalysis(a: AnalysisResult): string {
   }
 
   const lr = a.logistic;
-  out.push(clip(`Logistic regression (${lr.method}${lr.converged ? "" : ", NOT converged"}, ${lr.iterations} iterations${lr.dropped?.length ? `; single-level factors left out: ${lr.dropped.join(", ")}` : ""})`, WIDTH));
+  out.push(clip(`Logistic regression (${lr.method}, ${lr.ciMethod ?? "wald"} CIs${lr.converged ? "" : ", NOT converged"}, ${lr.iterations} iterations${lr.dropped?.length ? `; single-level factors left out: ${lr.dropped.join(", ")}` : ""})`, WIDTH));
   out.push(...table(["term", "coef", "se", "OR", `${conf} CI`, "p"], lr.terms.map((t) => [t.term, num(t.coef), num(t.se), sig(t.oddsRatio), iv(t.ci, sig), pval(t.p)])));
   if (lr.lrTests.length) {
     out.push("  Likelihood-ratio tests (factor dropped)");
