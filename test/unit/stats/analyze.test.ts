@@ -81,6 +81,17 @@ test("formatAnalysis: every line fits 100 columns, long persona names included",
   assert.ok(text.includes("a_person_with"), "long name shown (clipped)");
 });
 
+test("formatAnalysis: a constant outcome is named before the tables; a varying one is not; the CI method is shown", () => {
+  const rows = simulateRows(LAW, 600, 11);
+  const none = rows.map((r) => ({ ...r, refusal: 0 as const }));
+  const all = rows.map((r) => ({ ...r, refusal: 1 as const }));
+  const head = (x: AnalysisRow[]) => formatAnalysis(analyze(x, { control: "control", outcome: "refusal", bootstrap: 0 })).split("\n").slice(0, 3).join("\n");
+  assert.match(head(none), /Note: no trial was a refusal/);
+  assert.match(head(all), /Note: every trial was a refusal/);
+  assert.doesNotMatch(head(rows), /Note:/);
+  assert.match(formatAnalysis(analyze(rows, { control: "control", outcome: "refusal", bootstrap: 0, regressionCi: "profile" })), /Logistic regression \(firth, profile CIs/);
+});
+
 test("stopping rule: CI half-widths shrink with n and reach a target", () => {
   const small = analyze(simulateRows(LAW, 800, 10, "blocked"), { control: "control", outcome: "refusal", bootstrap: 0 });
   const big = analyze(simulateRows(LAW, 16000, 10, "blocked"), { control: "control", outcome: "refusal", bootstrap: 0 });
