@@ -13,10 +13,13 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
   let bar: cliProgress.SingleBar | null = null;
   let startedAt = 0;
   let startDone = 0;
-  let lastLine = 0;
-  const rate = (done: number) => {
-    const secs = (performance.now() - startedAt) / 1000;
-    return secs > 0 ? (done - startDone) / secs : 0;
+  let lastLine = -Infinity; // the first batch always prints
+  let modelStartedAt = 0;
+  /** Prompts/s since the end of the model's first batch; until a later batch ends, since the model started. */
+  const rate = (e: { totalDone: number; done: number }) => {
+    const now = performance.now();
+    if (e.totalDone > startDone) return (e.totalDone - startDone) / Math.max(1e-3, (now - startedAt) / 1000);
+    return modelStartedAt && e.done > 0 ? e.done / Math.max(1e-3, (now - modelStartedAt) / 1000) : 0;
   };
   return {
     onEvent(e) {
@@ -30,6 +33,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
         stream.write(`round ${e.round}: ${e.trials} trials finished, widest persona-vs-control CI half-width ${hw} (target ${e.target}, at most ${e.cap} trials)\n`);
       } else if (e.type === "model-start") {
         startedAt = 0;
+        modelStartedAt = performance.now();
         stream.write(`model ${e.model} (${e.backend}, sha256 ${e.sha256.slice(0, 12)}…): ${e.todo} trials to run\n`);
       } else if (e.type === "batch") {
         if (!startedAt) {
@@ -45,10 +49,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
             }, cliProgress.Presets.shades_classic);
             bar.start(e.totalTodo, e.totalDone, { rate: "0.0", failed: 0 });
           }
-          bar.update(e.totalDone, { rate: rate(e.totalDone).toFixed(1), failed: e.failed });
+          bar.update(e.totalDone, { rate: rate(e).toFixed(1), failed: e.failed });
         } else if (performance.now() - lastLine > 5000 || e.totalDone === e.totalTodo) {
           lastLine = performance.now();
-          const r = rate(e.totalDone);
+          const r = rate(e);
           const eta = r > 0 ? Math.round((e.totalTodo - e.totalDone) / r) : NaN;
           stream.write(`progress ${e.totalDone}/${e.totalTodo} trials, ${r.toFixed(1)} prompts/s, ETA ${Number.isFinite(eta) ? `${eta}s` : "?"}, failed ${e.failed}\n`);
         }
