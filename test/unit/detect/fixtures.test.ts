@@ -55,6 +55,6 @@ test("cases marked since: 3 are ones rules@2 gets wrong (the mark records a fix)
 test("rules@1 (baseline) gets fewer of the tricky cases than rules@2", (t) => {
   const ok = run("rules@1").filter(({ c, got }) => got.outcome === c.outcome && got.answer === c.answer).length;
   t.diagnostic(`rules@1: ${ok}/${cases.length}`);
-  // Measured 33/70 when written, 51/108 with rules@3's cases; it has no apology, quote, negation or partial handling.
+  // Measured 33/70 when written, 51/108 with rules@3's cases, 60/120 after meaningless-next and hedged-moral; it has no apology, quote, negation or partial handling.
   assert.ok(ok < cases.length && ok >= 25, `rules@1 got ${ok}`);
 });
