@@ -20,7 +20,7 @@ import { buildMessages } from "../src/prompts/render.ts";
 import { scheduleForPrefixReuse, sharedPrefixChars } from "../src/run/schedule.ts";
 import { runStudy, trialSeed } from "../src/run/run.ts";
 import { openDb } from "../src/store/db.ts";
-import { getDetector } from "../src/detect/index.ts";
+import { getDetector, DEFAULT_RULES } from "../src/detect/index.ts";
 import type { Backend, GenerationRequest, ModelRef } from "../src/types.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -154,7 +154,7 @@ async function timeEndToEnd(study: Study, model: ModelRef, n: number, gpu: GpuCh
   let events = 0;
   t0 = performance.now();
   const summary = await runStudy(db, study, {
-    models: [model], limit: n, backend: { gpu }, command: "bench", detectors: [getDetector("rules@2"), getDetector("first-token@1")],
+    models: [model], limit: n, backend: { gpu }, command: "bench", detectors: [getDetector(DEFAULT_RULES), getDetector("first-token@1")],
     onEvent: () => { events++; },
   });
   const harness = { name: "frh run (runStudy)", seconds: (performance.now() - t0) / 1000, prompts: summary.ran, genTokens: gen, note: `${events} progress events, ${summary.failed} failed` };
