@@ -78,21 +78,39 @@ export function pickLabel(text: string, hits: readonly LabelHit[]): { label: str
   return { label: null, rule: "labels-ambiguous" };
 }
 
+/** What every rules version from 2 on reads from a response before deciding: null for an empty one. */
+export interface Reading {
+  /** Normalised, negations expanded, lead markup stripped. */
+  text: string;
+  /** `text` with quoted spans blanked (same offsets). */
+  masked: string;
+  /** Hard cues in text order, weak cues as found. */
+  hard: CueHit[];
+  weak: CueHit[];
+  label: string | null;
+  labelRule: string;
+}
+
+export function readResponse(input: DetectorInput, families: ReadonlySet<Family>): Reading | null {
+  const text = stripLead(expandNegations(normalize(input.text)));
+  if (!text.trim()) return null;
+  const masked = maskQuotes(text);
+  const cues = findCues(masked, clauses(masked), families);
+  const hard = cues.filter((c) => c.cue.strength === "hard").sort((a, b) => a.start - b.start);
+  const weak = cues.filter((c) => c.cue.strength === "weak");
+  const { label, rule: labelRule } = pickLabel(text, answerHits(text, input.labels, cues));
+  return { text, masked, hard, weak, label, labelRule };
+}
+
 export function makeRulesV2(options: RulesV2Options = {}): RefusalDetector {
   const families = new Set<Family>(options.families ?? FAMILIES);
   return {
     id: "rules",
     version: 2,
     detect(input: DetectorInput): Detection {
-      const text = stripLead(expandNegations(normalize(input.text)));
-      if (!text.trim()) return detection(ID, "invalid", null, "empty");
-      const masked = maskQuotes(text);
-      const parts = clauses(masked);
-      const cues = findCues(masked, parts, families);
-      const hard = cues.filter((c) => c.cue.strength === "hard").sort((a, b) => a.start - b.start);
-      const weak = cues.filter((c) => c.cue.strength === "weak");
-      const hits = answerHits(text, input.labels, cues);
-      const { label, rule: labelRule } = pickLabel(text, hits);
+      const r = readResponse(input, families);
+      if (!r) return detection(ID, "invalid", null, "empty");
+      const { hard, weak, label, labelRule } = r;
 
       if (hard.length) {
         const first = hard[0];

@@ -18,9 +18,9 @@
 // Each is a switch, so leave-one-model-out can choose the switches on three models and score the fourth.
 // Without task labels, `partial` still needs a task (as in rules@2). Every verdict names its rule.
 import type { Detection, DetectorInput, RefusalDetector } from "../types.ts";
-import { clauses, detection, expandNegations, maskQuotes, normalize, stripLead } from "./text.ts";
+import { clauses, detection, maskQuotes } from "./text.ts";
 import { CUES, FAMILIES, type Family } from "./rules-v2-patterns.ts";
-import { answerHits, findCues, pickLabel, type CueHit } from "./rules-v2.ts";
+import { readResponse, type CueHit } from "./rules-v2.ts";
 import { HEDGED_MORAL, MEANINGLESS, MORAL_STANCE, OWN_REASON, PREMISE_CUES, PRIVACY_STANCE, REASON_MEANINGLESS, SUBJECT_NOT_REAL } from "./rules-v3-patterns.ts";
 
 const ID = "rules@3";
@@ -116,16 +116,10 @@ export function makeRulesV3(options: RulesV3Options = {}): RefusalDetector {
     id: "rules",
     version: 3,
     detect(input: DetectorInput): Detection {
-      const text = stripLead(expandNegations(normalize(input.text)));
-      if (!text.trim()) return detection(ID, "invalid", null, "empty");
-      const masked = maskQuotes(text);
-      const parts = clauses(masked);
-      const cues = findCues(masked, parts, families);
-      const hard = cues.filter((c) => c.cue.strength === "hard").sort((a, b) => a.start - b.start);
-      const weakHits = cues.filter((c) => c.cue.strength === "weak");
-      let weak: Weak[] = (on.has("access-gate") ? gateAccess(text, weakHits) : weakHits).map((w) => ({ name: w.cue.name, family: w.cue.family ?? "", clause: masked.slice(w.start, w.end) }));
-      const hits = answerHits(text, input.labels, cues);
-      const { label, rule: labelRule } = pickLabel(text, hits);
+      const r = readResponse(input, families);
+      if (!r) return detection(ID, "invalid", null, "empty");
+      const { text, masked, hard, label, labelRule } = r;
+      let weak: Weak[] = (on.has("access-gate") ? gateAccess(text, r.weak) : r.weak).map((w) => ({ name: w.cue.name, family: w.cue.family ?? "", clause: masked.slice(w.start, w.end) }));
       // Without a task, "no label" is an answer; with one, a response that names no label is invalid.
       const noVerdict = (rule: string) => detection(ID, input.labels.length ? "invalid" : "answer", null, input.labels.length ? `${rule}:${labelRule}` : rule);
       // meaningless, in the cue's own clause: "I cannot provide an argument …, as this is a nonsensical question".
