@@ -74,12 +74,18 @@ export function renderMarkdown(input: ReportInput): string {
     out.push(mdTable([`${g.detectors[0]} \\ ${g.detectors[1]}`, ...cols], rows.map((r) => [r, ...cols.map((c) => g.table[r][c] ?? 0)]), cols.map((_, i) => i + 1)), "");
   }
 
+  if (a.calibration) {
+    const c = a.calibration;
+    out.push("## First-token calibration", "", `${text(c.verdictText)} ${c.n} trials; verdict ${text(c.verdict)}; Brier ${fixed(c.brier, 3)}. Observed rate${c.outcomeDetector ? ` (${text(c.outcomeDetector)})` : ""} with 95% Wilson CIs.`, "");
+    out.push(mdTable(["p_refusal bin", "n", "Mean p", "Observed", "95% CI"], c.bins.filter((b) => b.n > 0).map((b) => [`[${fixed(b.lo, 1)}, ${fixed(b.hi, 1)}${b.hi >= 1 ? "]" : ")"}`, b.n, fixed(b.meanP, 3), fixed(b.rate, 3), interval(b.ci, 3)]), [1, 2, 3]), "");
+  }
+
   if (input.sequential?.length) {
     out.push("## Precision over trials", "", mdTable(["Trials", "Max CI half-width"], input.sequential.map((p) => [p.trials, fixed(p.maxHalfWidth, 4)]), [0, 1]), "");
   }
 
   const lr = a.logistic;
-  out.push("## Logistic regression", "", `Method: ${text(lr.method)}; ${lr.converged ? "converged" : "**did not converge**"} after ${lr.iterations} iterations.`, "");
+  out.push("## Logistic regression", "", `Method: ${text(lr.method)}, ${lr.ciMethod ?? "wald"} CIs; ${lr.converged ? "converged" : "**did not converge**"} after ${lr.iterations} iterations.`, "");
   out.push(mdTable(["Term", "Coef.", "SE", "OR", "OR 95% CI", "p"], lr.terms.map((x) => [x.term, fixed(x.coef, 3), fixed(x.se, 3), fixed(x.oddsRatio, 2), interval(x.ci, 2), pval(x.p)]), [1, 2, 3, 5]), "");
   if (lr.lrTests.length) out.push("Likelihood-ratio tests (factor dropped):", "", mdTable(["Factor", "df", "χ²", "p"], lr.lrTests.map((x) => [x.factor, x.df, fixed(x.chi2, 2), pval(x.p)]), [1, 2, 3]), "");
 

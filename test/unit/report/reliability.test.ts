@@ -2,7 +2,7 @@
 // "calibration" section only when the analysis has a calibration table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderHtml } from "../../../src/report/index.ts";
+import { renderHtml, renderMarkdown } from "../../../src/report/index.ts";
 import { reliabilityPlot } from "../../../src/report/svg.ts";
 import { calibration } from "../../../src/stats/calibration.ts";
 import { reportFixture } from "../../fixtures/report/fixture.ts";
@@ -25,4 +25,17 @@ test("the HTML report gets a calibration section when the analysis has one", () 
   const html = renderHtml({ ...input, analysis: { ...input.analysis, calibration: cal } });
   assert.ok(html.includes(`id="calibration"`));
   assert.ok(svgsOf(html).every((s) => xmlProblems(s).length === 0));
+});
+
+test("the Markdown report gets the same calibration table: one row per non-empty bin, counts as computed", () => {
+  const input = reportFixture();
+  assert.ok(!renderMarkdown(input).includes("## First-token calibration"));
+  const cal = calibration([0.1, 0.2, 0.6, 0.9, 0.95], [0, 0, 1, 1, 1]);
+  const md = renderMarkdown({ ...input, analysis: { ...input.analysis, calibration: cal } });
+  const at = md.indexOf("## First-token calibration");
+  assert.ok(at >= 0);
+  const rows = md.slice(at).split("\n").filter((l) => /^\| \\\[0\.\d, /.test(l));
+  // p = 0.1, 0.2, 0.6 fall in three bins and 0.9, 0.95 share the last: four rows, n 1, 1, 1, 2
+  assert.deepEqual(rows.map((r) => r.split("|")[2].trim()), ["1", "1", "1", "2"]);
+  assert.match(rows[3], /^\| \\\[0\.9, 1\.0\\\] \| 2 \| 0\.925 \| 1\.000 \|/);
 });
