@@ -18,7 +18,7 @@ export function registerRun(program: Command): void {
     .option("--db <file>", "SQLite store (default: db/<study-id>.sqlite)")
     .option("--limit <n>", "run only the first n trials of the seeded random plan (sequential design: of its stream of rounds; it still stops early at the target)", intOption("--limit", 1))
     .option("--seed <n>", "plan seed (overrides sampling.seed in the study)", intOption("--seed", 0))
-    .option("--batch <n>", "prompts evaluated together (sequences per context)", intOption("--batch", 1), 8)
+    .option("--batch <n>", "prompts evaluated together (sequences per context; default: the backend's choice — GGUF 16 on CPU, 64 on GPU, fewer when memory is short; ONNX 8)", intOption("--batch", 1))
     .addOption(new Option("--gpu <kind>", "GGUF on GPU: auto, cuda, vulkan or metal (default: CPU)").choices(["auto", "cuda", "vulkan", "metal"]))
     .option("--threads <n>", "CPU threads (default: math cores)", intOption("--threads", 1))
     .option("--device <name>", "ONNX execution device (cpu, webgpu, cuda)", "cpu")
