@@ -10,7 +10,7 @@ export function registerRescore(program: Command): void {
     .command("rescore")
     .description("Re-label stored responses with another detector version, without calling any model (adds verdicts; trials and responses are never changed).")
     .requiredOption("--db <file>", "SQLite store written by `frh run`")
-    .requiredOption("--detector <id@version>", "detector to apply, e.g. rules@1, rules@2, first-token@1")
+    .requiredOption("--detector <id@version>", "detector to apply, e.g. rules@3, rules@2, first-token@1")
     .action((o) => {
       const detector = getDetector(o.detector);
       const name = `${detector.id}@${detector.version}`;

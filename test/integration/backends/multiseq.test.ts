@@ -63,8 +63,9 @@ test("two sequences, longer prompt first, 4,000 decodes: every row is its own pr
   const all = lawPrompts(law, 200, 5).map((t) => [model.tokens.bos!, ...model.tokenize(t)] as number[]).filter((t) => t.length > 8 && t.length < 256);
   const wrong: string[] = [];
   // Two busy processes contend for the cores: the samplers' threads get preempted mid-reorder, which widens the
-  // race window (on an idle machine 300 unguarded decodes rarely show it).
-  const busy = [0, 1].map(() => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+  // race window (on an idle machine 300 unguarded decodes rarely show it). They end on their own after 3 minutes
+  // should this process die before killing them.
+  const busy = [0, 1].map(() => spawn(process.execPath, ["-e", "const end = Date.now() + 180_000; while (Date.now() < end) {}"], { stdio: "ignore" }));
   try {
     for (let trial = 0; trial < DECODES; trial++) {
       const pick = [all[(2 * trial) % all.length], all[(2 * trial + 1) % all.length]].sort((a, b) => b.length - a.length);
