@@ -119,7 +119,7 @@ export function renderHtml(input: ReportInput): string {
   }
 
   const lr = a.logistic;
-  sections.push(["logistic", "Logistic regression", `<p>Method: <code>${esc(lr.method)}</code>; ${lr.converged ? "converged" : "<strong>did not converge</strong>"} after ${esc(lr.iterations)} iterations. Odds ratios are relative to each factor's reference level.</p>`
+  sections.push(["logistic", "Logistic regression", `<p>Method: <code>${esc(lr.method)}</code>, ${esc(lr.ciMethod)} CIs; ${lr.converged ? "converged" : "<strong>did not converge</strong>"} after ${esc(lr.iterations)} iterations. Odds ratios are relative to each factor's reference level.</p>`
     + table(["Term", "Coef.", "SE", "OR", "OR 95% CI", "p"], lr.terms.map((t) => [code(t.term), fixed(t.coef, 3), fixed(t.se, 3), fixed(t.oddsRatio, 2), interval(t.ci, 2), pval(t.p)]), [1, 2, 3, 4, 5], "Coefficients")
     + (lr.lrTests.length ? table(["Factor", "df", "χ²", "p"], lr.lrTests.map((t) => [t.factor, t.df, fixed(t.chi2, 2), pval(t.p)]), [1, 2, 3], "Likelihood-ratio tests (factor dropped)") : "")]);
 

@@ -85,7 +85,7 @@ export function renderMarkdown(input: ReportInput): string {
   }
 
   const lr = a.logistic;
-  out.push("## Logistic regression", "", `Method: ${text(lr.method)}, ${lr.ciMethod ?? "wald"} CIs; ${lr.converged ? "converged" : "**did not converge**"} after ${lr.iterations} iterations.`, "");
+  out.push("## Logistic regression", "", `Method: ${text(lr.method)}, ${lr.ciMethod} CIs; ${lr.converged ? "converged" : "**did not converge**"} after ${lr.iterations} iterations.`, "");
   out.push(mdTable(["Term", "Coef.", "SE", "OR", "OR 95% CI", "p"], lr.terms.map((x) => [x.term, fixed(x.coef, 3), fixed(x.se, 3), fixed(x.oddsRatio, 2), interval(x.ci, 2), pval(x.p)]), [1, 2, 3, 5]), "");
   if (lr.lrTests.length) out.push("Likelihood-ratio tests (factor dropped):", "", mdTable(["Factor", "df", "χ²", "p"], lr.lrTests.map((x) => [x.factor, x.df, fixed(x.chi2, 2), pval(x.p)]), [1, 2, 3]), "");
 

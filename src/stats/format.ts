@@ -61,7 +61,7 @@ export function formatAnalysis(a: AnalysisResult): string {
   }
 
   const lr = a.logistic;
-  out.push(clip(`Logistic regression (${lr.method}, ${lr.ciMethod ?? "wald"} CIs${lr.converged ? "" : ", NOT converged"}, ${lr.iterations} iterations${lr.dropped?.length ? `; single-level factors left out: ${lr.dropped.join(", ")}` : ""})`, WIDTH));
+  out.push(clip(`Logistic regression (${lr.method}, ${lr.ciMethod} CIs${lr.converged ? "" : ", NOT converged"}, ${lr.iterations} iterations${lr.dropped?.length ? `; single-level factors left out: ${lr.dropped.join(", ")}` : ""})`, WIDTH));
   out.push(...table(["term", "coef", "se", "OR", `${conf} CI`, "p"], lr.terms.map((t) => [t.term, num(t.coef), num(t.se), sig(t.oddsRatio), iv(t.ci, sig), pval(t.p)])));
   if (lr.lrTests.length) {
     out.push("  Likelihood-ratio tests (factor dropped)");

@@ -25,11 +25,6 @@ export interface RegressionOptions {
   ci?: "wald" | "profile";
 }
 
-export interface RegressionResult extends LogisticResult {
-  /** How the term CIs and p-values were computed. */
-  ciMethod: "wald" | "profile";
-}
-
 /**
  * Profile (penalised) likelihood interval and test of one coefficient, as logistf does for Firth (Heinze &
  * Schemper 2002, Stat Med 21:2409, §2.2; Venzon & Moolgavkar 1988 for the MLE):
@@ -73,7 +68,7 @@ export function logisticRegression(
   factors: readonly string[],
   levels: Record<string, string[]>,
   opts: RegressionOptions = {},
-): RegressionResult {
+): LogisticResult {
   const firth = (opts.method ?? "firth") === "firth", z = zFor(opts.alpha ?? 0.05), profile = opts.ci === "profile";
   const d = factorDesign(records, factors, levels);
   const fit = fitLogistic(d, { firth });

@@ -110,8 +110,8 @@ export interface LogisticResult {
   n?: number;
   /** Factors left out of the model (a single level). */
   dropped?: string[];
-  /** How the term CIs and p-values were computed (absent in results stored before profile CIs existed: Wald). */
-  ciMethod?: "wald" | "profile";
+  /** How the term CIs and p-values were computed. */
+  ciMethod: "wald" | "profile";
 }
 
 export interface SensitivityIndex {
