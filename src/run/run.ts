@@ -1,6 +1,6 @@
 // plan → skip done → batch → backend → detect → store. Emits progress events; prints nothing.
 import type { Backend, Detection, DecodingSettings, GenerationRequest, ModelRef, PlannedTrial, RefusalDetector } from "../types.ts";
-import { HarnessError } from "../errors.ts";
+import { HarnessError, UsageError } from "../errors.ts";
 import type { Study } from "../spec/study.ts";
 import { expandPlan } from "../spec/design.ts";
 import { buildMessages, promptHash } from "../prompts/render.ts";
@@ -33,6 +33,10 @@ export interface RunOptions {
   onEvent?: (e: RunEvent) => void;
   /** Abort a model when more than this share of its attempted trials failed (after 20 attempts). */
   maxFailureRate?: number;
+  /** Run only shard `index` (1-based) of `count`: the trials whose id falls in it (see inShard). */
+  shard?: { index: number; count: number };
+  /** Clear runs recorded as running on another host (see store/lock.ts). */
+  takeOver?: boolean;
   /** For tests: injects a backend loader. */
   loadBackend?: (source: string, opts: BackendOptions) => Promise<Backend>;
 }
@@ -72,9 +76,24 @@ export function trialSeed(decoding: DecodingSettings, replicate: number, prompt:
   return mixSeed(decoding.seed, replicate, parseInt(sha256(prompt).slice(0, 8), 16));
 }
 
+/**
+ * Shards split the plan by trial id: a trial belongs to shard 1 + (first 52 bits of its id mod n). Ids are sha256
+ * hex, so shards are near-equal, never overlap, and their union is the plan, on any machine, in any order.
+ */
+export function inShard(trialId: string, shard: { index: number; count: number }): boolean {
+  return Number(BigInt(`0x${trialId.slice(0, 13)}`) % BigInt(shard.count)) === shard.index - 1;
+}
+
 export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
   const models = opts.models && opts.models.length ? opts.models : study.models;
   const sequential = study.sampling.design === "sequential";
+  if (opts.shard && sequential) {
+    throw new UsageError(`--shard cannot split study '${study.id}': its sequential design draws each round from the results of all rounds before it, so shards cannot run apart`,
+      "run a sequential study unsharded, or give it design: random or full to shard it");
+  }
+  if (opts.shard && !(Number.isInteger(opts.shard.index) && Number.isInteger(opts.shard.count) && opts.shard.index >= 1 && opts.shard.index <= opts.shard.count)) {
+    throw new UsageError(`bad shard ${opts.shard.index}/${opts.shard.count}`, "use --shard i/n with 1 ≤ i ≤ n, e.g. --shard 1/4");
+  }
   const rounds = sequential ? roundsWithin(study, models, opts.limit) : null;
   let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
@@ -82,24 +101,27 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   const runId = startRun(db, {
     command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
     toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
-    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models },
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null },
+    takeOver: opts.takeOver,
   });
-  const summary: RunSummary = { runId, planned: plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
+  const summary: RunSummary = { runId, planned: opts.shard ? 0 : plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
   const pool = backendPool(study, opts);
   let totalDone = 0;
   /** Runs trials grouped by model (in `models` order, or reversed: the backend loaded last is used first). */
+  const tally = { total: 0 };
   const runTrials = async (trials: PlannedTrial[], total: number, reverse = false): Promise<{ ids: string[]; stopped: boolean }> => {
     const byModel = new Map<string, PlannedTrial[]>();
     const order = reverse ? [...models].reverse() : models;
     for (const m of order) byModel.set(m.source, []);
     for (const t of trials) byModel.get(t.model.source)!.push(t);
     const ids: string[] = [];
+    tally.total = total;
     for (const [source, mine] of byModel) {
       if (mine.length === 0) continue;
       if (opts.shouldStop?.()) return { ids, stopped: true };
       const { backend, fresh } = await pool.get(source);
-      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, total, fresh);
-      summary.planned += sequential ? res.ids.length : 0;
+      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, tally, fresh);
+      summary.planned += sequential || opts.shard ? res.ids.length : 0;
       summary.ran += res.ran;
       summary.failed += res.failed;
       summary.skipped += res.skipped;
@@ -128,7 +150,8 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
     finishRun(db, runId, summary.interrupted ? "interrupted" : "done");
     return summary;
   } catch (e) {
-    finishRun(db, runId, "failed", (e as Error).message);
+    // A full disk may refuse this write too: the row then stays 'running' and the next open marks it interrupted.
+    try { finishRun(db, runId, "failed", (e as Error).message); } catch { /* keep the first error */ }
     throw e;
   } finally {
     await pool.release();
@@ -169,7 +192,7 @@ function storedRows(db: Db, ids: readonly string[], detector: string): AnalysisR
 
 async function runModel(
   db: Db, runId: number, study: Study, trials: PlannedTrial[], backend: Backend, opts: RunOptions,
-  addDone: (n: number) => number, total: number, announce = true,
+  addDone: (n: number) => number, tally: { total: number }, announce = true,
 ): Promise<{ ran: number; failed: number; skipped: number; stopped: boolean; ids: string[] }> {
   const info = backend.info;
   const modelId = trials[0].model.id;
@@ -185,6 +208,7 @@ async function runModel(
     const id = trialId(info.sha256, text, study.decoding, seed, String(info.details.earlyStop ?? "full"));
     if (seen.has(id)) { collapsed++; continue; }
     seen.add(id);
+    if (opts.shard && !inShard(id, opts.shard)) { tally.total--; continue; }
     rows.push({
       trialId: id, runId, seq: t.seq, studyId: study.id, model: modelId, modelSha256: info.sha256,
       persona: t.persona.id, personaGroup: t.persona.group, personaIsControl: t.persona.isControl, personaAttributes: t.persona.attributes,
@@ -229,7 +253,7 @@ async function runModel(
     failed += bad;
     ran += batch.length - bad;
     const totalDone = addDone(batch.length);
-    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: total });
+    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: tally.total });
     const attempted = ran + failed;
     if (attempted >= 20 && failed / attempted > (opts.maxFailureRate ?? 0.5)) {
       const example = outcomes.find((o) => o.result.error)?.result.error;
