@@ -2,7 +2,7 @@
 // transaction after the model returns, so a kill -9 at any moment loses at most the batch in flight and never half a
 // trial. Guarantees and their tests: docs/store.md.
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, readFileSync, statSync, linkSync, renameSync, unlinkSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, linkSync, renameSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { HarnessError } from "../errors.ts";
 import { assertWritable, fsError, storeError, readHeader, type StoreHeader } from "./files.ts";
@@ -180,11 +180,15 @@ export function checkpoint(db: Db): { folded: boolean; walFrames: number } {
 
 /** Creates a new store atomically: built under a temporary name, then linked into place (never over a file). */
 function createStore(path: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch (e) {
-    throw fsError(e, dirname(path), "create the directory for the store");
+  const dir = dirname(path);
+  if (!existsSync(dir)) {
+    // recursive mkdir reports a read-only parent as ENOENT: name the first existing ancestor's problem instead
+    let up = dir;
+    while (!existsSync(up) && dirname(up) !== up) up = dirname(up);
+    try { accessSync(up, constants.W_OK); } catch (e) { throw fsError(e, dir, "create the directory for the store"); }
+    try { mkdirSync(dir, { recursive: true }); } catch (e) { throw fsError(e, dir, "create the directory for the store"); }
   }
+  assertWritable(path, true);
   const tmp = `${path}.${process.pid}.creating`;
   try {
     const db = new Database(tmp);

@@ -59,8 +59,9 @@ function writable(path: string): boolean {
 }
 
 /** A writer needs the file and its directory (SQLite puts `-wal` and `-shm` next to the store). */
-export function assertWritable(path: string): void {
-  for (const [p, what] of [[dirname(path), "its directory"], [path, "the store file"]] as const) {
+export function assertWritable(path: string, dirOnly = false): void {
+  const checks = [[dirname(path), "its directory"], [path, "the store file"]] as const;
+  for (const [p, what] of dirOnly ? checks.slice(0, 1) : checks) {
     try {
       accessSync(p, constants.W_OK);
     } catch (e) {
