@@ -191,7 +191,7 @@ export function finishedTrials(db: Db, detector: string): TrialRecord[] {
       t.item, t.item_gold, t.replicate, t.placement, t.prompt, t.response, d.answer, d.outcome, d.refusal, t.p_refusal, d.detector, d.rule,
       t.latency_ms, t.generated_tokens
     FROM trials t JOIN detections d ON d.trial_id = t.trial_id AND d.detector = ?
-    WHERE t.status = 'done' ORDER BY t.seq, t.model`).all(detector) as TrialRecord[];
+    WHERE t.status = 'done' ORDER BY t.seq, t.model, t.trial_id`).all(detector) as TrialRecord[];
 }
 
 export interface StoredTrial {

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, copyFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import { repoRoot, tinyGguf } from "../helpers/shared.ts";
 import { writeTinyStudy } from "../helpers/study.ts";
@@ -37,7 +38,7 @@ const dump = (db: string) => {
 test("inShard: every id in exactly one of n shards, near-equal shares", () => {
   const n = 4, counts = [0, 0, 0, 0];
   for (let i = 0; i < 4000; i++) {
-    const id = (BigInt(i) * 0x9e3779b97f4a7c15n % (1n << 256n)).toString(16).padStart(64, "0");
+    const id = createHash("sha256").update(`trial ${i}`).digest("hex");
     const hits = [1, 2, 3, 4].filter((k) => inShard(id, { index: k, count: n }));
     assert.equal(hits.length, 1);
     counts[hits[0] - 1]++;
@@ -46,7 +47,7 @@ test("inShard: every id in exactly one of n shards, near-equal shares", () => {
 });
 
 test("shards 1/2 and 2/2, merged, equal one unsharded run; merging again changes nothing; provenance of every run kept", { skip: tiny.skip }, () => {
-  const { study } = writeTinyStudy({ sampling: "{ design: random, n: 24, seed: 41 }", items: 6 });
+  const { study } = writeTinyStudy({ sampling: "{ design: random, n: 16, seed: 41 }", items: 6 });
   const dir = mkdtempSync(join(tmpdir(), "frh-shard-"));
   const [full, a, b, merged] = ["full", "a", "b", "merged"].map((n) => join(dir, `${n}.sqlite`));
   for (const [db, extra] of [[full, []], [a, ["--shard", "1/2"]], [b, ["--shard", "2/2"]]] as const) {
@@ -55,14 +56,14 @@ test("shards 1/2 and 2/2, merged, equal one unsharded run; merging again changes
     if (extra.length) assert.match(r.stdout, new RegExp(`of \\d+ planned in shard ${extra[1]}`));
   }
   const [F, A, B] = [ids(full), ids(a), ids(b)];
-  assert.equal(F.size, 24);
+  assert.equal(F.size, 16);
   assert.ok(A.size > 0 && B.size > 0, `empty shard: ${A.size}/${B.size}`);
   assert.equal([...A].filter((x) => B.has(x)).length, 0, "shards overlap");
   assert.deepEqual(new Set([...A, ...B]), F, "the shards' union is not the plan");
 
   const m = cli(["merge", "--out", merged, a, b]);
   assert.equal(m.status, 0, m.stderr);
-  assert.match(m.stdout, new RegExp(`merged 2 stores → .*: 24 trials added, 0 updated .*, 0 already there; 2 runs added`));
+  assert.match(m.stdout, new RegExp(`merged 2 stores → .*: 16 trials added, 0 updated .*, 0 already there; 2 runs added`));
   const an = (db: string) => {
     const r = cli(["analyze", "--db", db, "--json"]);
     assert.equal(r.status, 0, r.stderr);
@@ -70,7 +71,7 @@ test("shards 1/2 and 2/2, merged, equal one unsharded run; merging again changes
   };
   assert.deepEqual(an(merged), an(full));
   const st = JSON.parse(cli(["status", "--db", merged, "--json"]).stdout);
-  assert.deepEqual([st.planned, st.done, st.runs], [24, 24, 2]);
+  assert.deepEqual([st.planned, st.done, st.runs], [16, 16, 2]);
 
   // provenance: one row per source run, each saying where it came from; trials point at their own run
   const d = new Database(merged, { readonly: true });
@@ -85,13 +86,13 @@ test("shards 1/2 and 2/2, merged, equal one unsharded run; merging again changes
   const before = dump(merged);
   const again = cli(["merge", "--out", merged, b, a]);
   assert.equal(again.status, 0, again.stderr);
-  assert.match(again.stdout, /0 trials added, 0 updated .*, 24 already there; 0 runs added/);
+  assert.match(again.stdout, /0 trials added, 0 updated .*, 16 already there; 0 runs added/);
   assert.equal(dump(merged), before);
 
   // the unsharded store merged in too: same trials, same results → nothing added but its run
   const withFull = cli(["merge", "--out", merged, full]);
   assert.equal(withFull.status, 0, withFull.stderr);
-  assert.match(withFull.stdout, /0 trials added, 0 updated .*, 24 already there; 1 runs added/);
+  assert.match(withFull.stdout, /0 trials added, 0 updated .*, 16 already there; 1 runs added/);
 });
 
 test("merge refuses a conflict (same trial, different result) and another study, writing nothing; --shard refuses a sequential design", { skip: tiny.skip }, () => {
