@@ -110,6 +110,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** The study a writer will add to: a store holding another study is refused before anything is written. */
   study?: string;
+  /** Readers: accept a store that pools several studies (written before frh refused that); only `status` does. */
+  pooledOk?: boolean;
 }
 
 /** The path of the store opened last: errors raised later by SQLite (disk full, corruption) name it. */
@@ -140,6 +142,7 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
     db.pragma("busy_timeout = 5000");
     identify(db, path);
     if (opts.study !== undefined) assertStudy(db, path, opts.study);
+    if (readonly && !opts.pooledOk) assertOneStudy(db, path);
     if (!readonly) {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
@@ -251,6 +254,15 @@ export function assertStudy(db: Db, path: string, study: string): void {
   if (other.length) {
     throw new HarnessError("STORE", `${path} holds study '${other.join("', '")}', not '${study}': one store holds one study`,
       `pass another --db for study '${study}' (the default is db/${study}.sqlite)`);
+  }
+}
+
+/** A store written before frh refused a second study may pool two: analysing it would mix them. */
+function assertOneStudy(db: Db, path: string): void {
+  const ids = db.prepare(`SELECT study_id FROM runs UNION SELECT study_id FROM trials ORDER BY 1`).pluck().all() as string[];
+  if (ids.length > 1) {
+    throw new HarnessError("STORE", `${path} pools trials of ${ids.length} studies (${ids.join(", ")}); its numbers would mix them`,
+      "re-run each study into its own --db (frh now refuses a second study in a store), or split a copy per study with sqlite3; `frh status` still reads it");
   }
 }
 

@@ -119,3 +119,16 @@ test("a store of another study: frh run refuses it before loading the model; the
   d.close();
   assert.equal(digest(db), before);
 });
+
+test("a store that pools two studies (written before frh refused that): analyze, export and report refuse it; status warns", () => {
+  const db = join(tmp(), "pooled.sqlite");
+  makeStore(db, "tiny", 5);
+  const d = new Database(db);
+  d.prepare(`INSERT INTO runs (started_at, status, command, study_id, study_path, study_text, study_sha256, tool_version, packages, environment, datasets, settings)
+    SELECT started_at, 'done', command, 'second', study_path, study_text, study_sha256, tool_version, packages, environment, datasets, settings FROM runs`).run();
+  d.close();
+  for (const args of readers(db).slice(1)) refuses(args, /pools trials of 2 studies \(second, tiny\)/);
+  const st = cli(["status", "--db", db]);
+  assert.equal(st.status, 0, st.stderr);
+  assert.match(st.stdout, /warning: this store pools 2 studies \(second, tiny\); analyze and report refuse it/);
+});

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { resolve } from "node:path";
 import { openDb, closeDb, checkpoint } from "../../store/db.ts";
 import { liveWriter } from "../../store/lock.ts";
-import { statusCounts } from "../../store/trials.ts";
+import { statusCounts, storeStudies } from "../../store/trials.ts";
 import { DEFAULT_RULES } from "../../detect/index.ts";
 import { sequentialFromDb, type SequentialTrace } from "../sequential-trace.ts";
 
@@ -26,7 +26,7 @@ export function registerStatus(program: Command): void {
           closeDb(w);
         }
       }
-      const db = openDb(path, { mustExist: true, readonly: true });
+      const db = openDb(path, { mustExist: true, readonly: true, pooledOk: true });
       try {
         const s = statusCounts(db);
         const writer = liveWriter(db);
@@ -38,6 +38,8 @@ export function registerStatus(program: Command): void {
         }
         const lines = [`planned ${s.planned}   done ${s.done}   failed ${s.failed}   pending ${s.pending}   (${s.runs} run${s.runs === 1 ? "" : "s"})`];
         for (const m of s.byModel) lines.push(`  ${m.model.padEnd(30)} planned ${String(m.planned).padStart(6)}  done ${String(m.done).padStart(6)}  failed ${String(m.failed).padStart(5)}`);
+        const studies = storeStudies(db);
+        if (studies.length > 1) lines.push(`warning: this store pools ${studies.length} studies (${studies.join(", ")}); analyze and report refuse it`);
         if (writer) lines.push(`a run is writing now: run #${writer.run_id}, pid ${writer.pid} on ${writer.host}`);
         if (s.lastRun) lines.push(`last run #${s.lastRun.runId}: ${s.lastRun.status}, started ${s.lastRun.startedAt}${s.lastRun.finishedAt ? `, finished ${s.lastRun.finishedAt}` : ""}`);
         if (s.detectors.length) lines.push(`detectors: ${s.detectors.join(", ")}`);
