@@ -29,8 +29,9 @@ export function buildProgram(): Command {
 
 export function formatError(e: unknown): { text: string; code: number } {
   // SQLite errors raised after the open (disk full, a damaged page) name the store and say how to fix it
+  // (only SQLite's own errors: an OS error writing a report or export file is not about the store)
   const store = lastStorePath();
-  if (store && !(e instanceof HarnessError)) e = storeError(e, store);
+  if (store && !(e instanceof HarnessError) && String((e as { code?: unknown })?.code ?? "").startsWith("SQLITE_")) e = storeError(e, store);
   if (e instanceof HarnessError) {
     const hint = e.hint ? `\n  fix: ${e.hint}` : "";
     return { text: `frh: error: ${e.message}${hint}`, code: e instanceof UsageError ? 2 : 1 };

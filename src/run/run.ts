@@ -84,16 +84,22 @@ export function inShard(trialId: string, shard: { index: number; count: number }
   return Number(BigInt(`0x${trialId.slice(0, 13)}`) % BigInt(shard.count)) === shard.index - 1;
 }
 
-export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
-  const models = opts.models && opts.models.length ? opts.models : study.models;
-  const sequential = study.sampling.design === "sequential";
-  if (opts.shard && sequential) {
+/** Throws a usage error for a shard this study cannot take (called before the store is opened, and by runStudy). */
+export function checkShard(study: Study, shard: RunOptions["shard"]): void {
+  if (!shard) return;
+  if (study.sampling.design === "sequential") {
     throw new UsageError(`--shard cannot split study '${study.id}': its sequential design draws each round from the results of all rounds before it, so shards cannot run apart`,
       "run a sequential study unsharded, or give it design: random or full to shard it");
   }
-  if (opts.shard && !(Number.isInteger(opts.shard.index) && Number.isInteger(opts.shard.count) && opts.shard.index >= 1 && opts.shard.index <= opts.shard.count)) {
-    throw new UsageError(`bad shard ${opts.shard.index}/${opts.shard.count}`, "use --shard i/n with 1 ≤ i ≤ n, e.g. --shard 1/4");
+  if (!(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 1 && shard.index <= shard.count)) {
+    throw new UsageError(`bad shard ${shard.index}/${shard.count}`, "use --shard i/n with 1 ≤ i ≤ n, e.g. --shard 1/4");
   }
+}
+
+export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
+  const models = opts.models && opts.models.length ? opts.models : study.models;
+  const sequential = study.sampling.design === "sequential";
+  checkShard(study, opts.shard);
   const rounds = sequential ? roundsWithin(study, models, opts.limit) : null;
   let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);

@@ -82,7 +82,8 @@ export function fsError(e: unknown, path: string, doing: string): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (!code || !(code in ERRNO)) return e;
   const fix = code === "ENOSPC" || code === "EDQUOT" ? "free space on that file system, or pass --db on another one"
-    : code === "ENOENT" || code === "ENOTDIR" ? "check the path" : "pass --db <file> in a writable directory";
+    : code === "ENOENT" || code === "ENOTDIR" ? "check the path"
+    : doing.startsWith("read") ? "check the file's permissions (readers need read access only)" : "pass --db <file> in a writable directory";
   return new HarnessError("STORE", `cannot ${doing} at ${path}: ${ERRNO[code]}`, fix);
 }
 

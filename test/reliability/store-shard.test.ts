@@ -127,6 +127,7 @@ test("merge refuses a conflict (same trial, different result) and another study,
   const s = cli(["run", seq.study, "--model", tiny.path, "--db", join(dir, "s.sqlite"), "--shard", "1/2"]);
   assert.equal(s.status, 2, s.stderr);
   assert.match(s.stderr, /--shard cannot split study 'tiny': its sequential design draws each round from the results of all rounds before it/);
+  assert.ok(!existsSync(join(dir, "s.sqlite")), "a refused shard created a store");
   for (const bad of ["0/2", "3/2", "x", "1/0"]) {
     const u = cli(["run", study, "--model", tiny.path, "--db", join(dir, "u.sqlite"), "--shard", bad]);
     assert.equal(u.status, 2, `--shard ${bad}: ${u.stderr}`);

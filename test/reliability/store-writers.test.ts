@@ -45,6 +45,11 @@ test("a second frh run on a store being written is refused with who writes it; t
     assert.match(b.stderr, /fix: wait for it to finish/);
     const st = cli(["status", "--db", db]);
     assert.match(st.stdout, new RegExp(`a run is writing now: run #1, pid ${a.pid}`));
+    // readers while it writes: whole trials only, every exported line a complete record
+    const ex = cli(["export", "--db", db]);
+    assert.equal(ex.status, 0, ex.stderr);
+    const recs = ex.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(recs.length >= 1 && recs.every((x) => typeof x.response === "string" && x.detector), ex.stdout);
   } finally {
     a.kill("SIGKILL");
     await new Promise((r) => a.once("exit", r));

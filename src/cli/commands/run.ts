@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { loadStudy, modelRef, DEFAULT_STUDY } from "../../spec/study.ts";
 import { openDb, closeDb } from "../../store/db.ts";
-import { runStudy } from "../../run/run.ts";
+import { runStudy, checkShard } from "../../run/run.ts";
 import type { SequentialOutcome } from "../../run/sequential.ts";
 import { preflight } from "../../backends/index.ts";
 import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
@@ -30,6 +30,7 @@ export function registerRun(program: Command): void {
     .action(async (studyPath: string, o) => {
       const study = loadStudy(resolve(studyPath));
       if (o.seed !== undefined) study.sampling = { ...study.sampling, seed: o.seed };
+      checkShard(study, o.shard);
       const models = (o.model as string[]).map((m) => modelRef(m, process.cwd()));
       for (const m of models.length ? models : study.models) await preflight(m.source);
       const detectors = [getDetector(DEFAULT_RULES), getDetector("first-token@1")];
