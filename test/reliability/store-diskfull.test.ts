@@ -55,9 +55,11 @@ test("disk full mid-run: one clear message, the store opens and analyses what it
     await new Promise((r) => setTimeout(r, 100));
     try { if (existsSync(db) && doneCount(db) >= 4) break; } catch { /* not yet */ }
   }
+  child.kill("SIGSTOP"); // paused while the disk fills, so the run cannot finish first
   const before = doneCount(db);
   assert.ok(before >= 4 && before < 72, `the disk must fill mid-run (done ${before})`);
   fill(filler);
+  child.kill("SIGCONT");
   const code = await exited;
   assert.equal(code, 1, `exit ${code}\n${out}\n${err}`);
   assert.match(err, /frh: error: disk full: cannot write .*full\.sqlite/);

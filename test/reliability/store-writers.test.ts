@@ -39,6 +39,8 @@ test("a second frh run on a store being written is refused with who writes it; t
   const a = spawn(process.execPath, [frh, "run", study, "--model", tiny.path, "--db", db, "--batch", "1", "--quiet"], { cwd: repoRoot, stdio: "ignore" });
   try {
     await waitFor("the first run to store a trial", () => existsSync(db) && q<{ n: number }[]>(db, "SELECT COUNT(*) n FROM trials WHERE status = 'done'")[0].n >= 1);
+    // paused (alive, holding the store) so that it cannot finish before the second run looks, however slow this machine
+    a.kill("SIGSTOP");
     const b = cli(["run", study, "--model", tiny.path, "--db", db, "--batch", "8"]);
     assert.equal(b.status, 1, b.stdout + b.stderr);
     assert.match(b.stderr, new RegExp(`is being written by another frh run #1 \\(pid ${a.pid} on ${hostname()}`));
