@@ -107,7 +107,7 @@ export function storeError(e: unknown, path: string): unknown {
     return new HarnessError("STORE", `cannot open ${path}: ${msg}`, "check that the file and its directory exist and are readable (writers: writable)");
   }
   if (code.startsWith("SQLITE_BUSY")) {
-    return new HarnessError("STORE", `${path} stayed locked by another process for 5 s (${msg})`, "wait for the other frh command to finish, then retry");
+    return new HarnessError("STORE", `${path} stayed locked by another process for 5 s (${msg})`, "another program (or a paused frh) holds it: wait for it to finish, then retry");
   }
   if (code.startsWith("SQLITE_IOERR")) {
     return new HarnessError("STORE", `input/output error on ${path} (${msg})`, "check the disk (full? removed? network file system gone?) and retry; saved trials are kept");

@@ -49,6 +49,8 @@ const markInterrupted = (db: Db, runId: number, why: string) =>
 /** On a writer's open: runs left `running` by a process that is gone become `interrupted`. Returns how many. */
 export function markStaleRuns(db: Db): number {
   let n = 0;
+  // read first: the write lock is only taken when there is something to mark (a live writer may hold it)
+  if (!runningRows(db).some((h) => holderAlive(h) === false)) return 0;
   db.transaction(() => {
     for (const h of runningRows(db)) {
       if (holderAlive(h) === false) n += markInterrupted(db, h.run_id, "process ended without finishing the run (killed or crashed); marked by the next open").changes;
@@ -59,12 +61,14 @@ export function markStaleRuns(db: Db): number {
 
 /**
  * Inside the transaction that inserts a new run: throws when another run is writing. `takeOver` also clears runs
- * recorded on another host (frh cannot see those processes; the user says they are gone).
+ * recorded on another host (frh cannot see those processes; the user says they are gone). `check`: only throw, mark
+ * nothing — a read before taking the write lock, which a live writer may be holding mid-batch.
  */
-export function claimWriter(db: Db, path: string, takeOver = false): void {
+export function claimWriter(db: Db, path: string, takeOver = false, check = false): void {
   for (const h of runningRows(db)) {
     const alive = holderAlive(h);
     if (alive === false || (alive === null && takeOver)) {
+      if (check) continue;
       markInterrupted(db, h.run_id, alive === false ? "process ended without finishing the run; marked by the next run" : "taken over by a run started with --take-over");
       continue;
     }

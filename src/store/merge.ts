@@ -50,6 +50,7 @@ export function mergeStores(out: Db, outPath: string, sources: MergeSource[]): M
     if (live.length) throw new HarnessError("STORE", `${s.path} is being written by run #${live[0].run_id} (pid ${live[0].pid})`, "merge it after that run has finished (or stop it first)");
   }
   commonStudy([{ path: outPath, db: out }, ...sources]);
+  claimWriter(out, outPath, false, true);
   const res: MergeResult = { runsAdded: 0, trialsAdded: 0, trialsUpdated: 0, detectionsAdded: 0, trialsSame: 0 };
   const conflicts: string[] = [];
   let conflictCount = 0;

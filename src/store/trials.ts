@@ -32,6 +32,8 @@ export function storeStudies(db: Db): string[] {
  */
 export function startRun(db: Db, r: RunStart): number {
   const me = self();
+  assertStudy(db, db.name, r.studyId);
+  claimWriter(db, db.name, r.takeOver, true);
   return db.transaction(() => {
     assertStudy(db, db.name, r.studyId);
     claimWriter(db, db.name, r.takeOver);
