@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { ModelError } from "../../../src/errors.ts";
 import type { GenerationRequest } from "../../../src/types.ts";
 import { tinyGguf } from "../../helpers/shared.ts";

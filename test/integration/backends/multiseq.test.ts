@@ -12,8 +12,9 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { writePlantedGguf, explainTokens, lawVocab, type Law } from "../../../src/plant/index.ts";
-import { serializeFirstSampleAfterDecode as guard } from "../../../src/backends/llamaCpp-guard.ts";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { serializeFirstSampleAfterDecode as guard } from "../../../src/backends/llamaCpp/guard.ts";
+import { nativeContext } from "../../../src/backends/llamaCpp/internals.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { lawPrompts } from "../plant/prompts.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "frh-multiseq-"));
@@ -57,7 +58,7 @@ test("two sequences, longer prompt first, 4,000 decodes: every row is its own pr
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: path });
   const ctx = await model.createContext({ sequences: 2, contextSize: 512, batchSize: 512, threads: 1 });
-  assert.ok(guard((ctx as unknown as { _ctx: unknown })._ctx));
+  assert.ok(guard(nativeContext(ctx)));
   const v = lawVocab(law);
   const seqs = [ctx.getSequence(), ctx.getSequence()];
   const all = lawPrompts(law, 200, 5).map((t) => [model.tokens.bos!, ...model.tokenize(t)] as number[]).filter((t) => t.length > 8 && t.length < 256);
