@@ -25,6 +25,10 @@ const DEFAULT_ALIGNMENT = 32;
 const MIN_KV_BYTES = 13;
 /** Smallest possible tensor info: name length (8) + n_dims (4) + one dim (8) + type (4) + offset (8). */
 const MIN_TENSOR_BYTES = 32;
+/** More tensors or metadata entries than any real model has (the largest have a few thousand tensors). */
+const PLAUSIBLE_COUNT = 1 << 20;
+/** More bytes than any real model file has: a claim above it is a damaged header, below it a file cut short. */
+const PLAUSIBLE_BYTES = 2n ** 40n;
 
 const REDOWNLOAD = "download the file again and compare its sha256 with the publisher's, or convert the model to GGUF afresh";
 
@@ -62,7 +66,8 @@ class HeaderReader {
   /** A length or count that must fit in what is left of the file, `unit` bytes each. */
   count(what: string, unit: number): number {
     const n = this.u64(what);
-    if (n * BigInt(unit) > BigInt(this.left)) this.fail(`${what} claims ${n}${unit > 1 ? ` entries of at least ${unit} bytes` : " bytes"}, more than the ${bytes(this.left)} left in the file`, false);
+    const need = n * BigInt(unit);
+    if (need > BigInt(this.left)) this.fail(`${what} claims ${n}${unit > 1 ? ` entries of at least ${unit} bytes` : " bytes"}, more than the ${bytes(this.left)} left in the file`, need <= PLAUSIBLE_BYTES);
     return Number(n);
   }
   skip(n: number, what: string): void {
@@ -98,7 +103,9 @@ export function checkGgufHeader(path: string): GgufHeaderFacts {
     const nTensors = r.u64("the header");
     const nKv = r.u64("the header");
     if (nTensors * BigInt(MIN_TENSOR_BYTES) + nKv * BigInt(MIN_KV_BYTES) > BigInt(r.left)) {
-      fail(`its header claims ${nTensors} tensors and ${nKv} metadata entries, more than a file of ${bytes(size)} can hold`, false);
+      // Counts a real model could have (a file cut short) read as truncated; anything larger as a damaged header.
+      const plausible = nTensors <= BigInt(PLAUSIBLE_COUNT) && nKv <= BigInt(PLAUSIBLE_COUNT);
+      fail(`its header claims ${nTensors} tensors and ${nKv} metadata entries, more than a file of ${bytes(size)} can hold`, plausible);
     }
     let alignment = DEFAULT_ALIGNMENT;
     for (let i = 0; i < Number(nKv); i++) {
@@ -143,7 +150,7 @@ export function checkGgufHeader(path: string): GgufHeaderFacts {
       if (nd > 0 && dims[0] % BigInt(block) !== 0n) fail(`${label}'s rows (${dims[0]}) are not a multiple of its type's block of ${block}`, false);
       if (offset % BigInt(alignment) !== 0n) fail(`${label}'s data offset ${offset} is not a multiple of the alignment ${alignment}`, false);
       const end = offset + (elements / BigInt(block)) * BigInt(blockBytes);
-      if (end > BigInt(size)) fail(`${label} claims ${bytes(end - offset)} of data at offset ${offset}, beyond the ${bytes(size)} file`, end - offset <= BigInt(size));
+      if (end > BigInt(size)) fail(`${label} claims ${bytes(end - offset)} of data at offset ${offset}, beyond the ${bytes(size)} file`, end <= PLAUSIBLE_BYTES);
       if (end > dataBytes) dataBytes = end;
     }
     const dataStart = Math.ceil(r.pos / alignment) * alignment;

@@ -25,26 +25,25 @@ export function assertGguf(path: string): void {
   }
 }
 
-/** Native log lines (error level and above) seen while `capturing` > 0; the rest go to stderr as before. */
-const captured: string[] = [];
-let capturing = 0;
+/** Open capture buffers: native log lines (error level and above) go to them while a load runs, else to stderr. */
+const captures = new Set<string[]>();
 function onNativeLog(level: LlamaLogLevel, message: string): void {
-  if (capturing > 0) { captured.push(message.trim()); if (captured.length > 50) captured.shift(); return; }
+  if (captures.size) { for (const c of captures) if (c.length < 100) c.push(message.trim()); return; }
   process.stderr.write(`[llama.cpp ${level}] ${message.trimEnd()}\n`);
 }
 
-/** Runs `fn` with native log lines captured; returns its result or throws with the captured lines attached. */
+/** Runs `fn` with native log lines captured; returns its result, or its error with the lines logged meanwhile. */
 async function withCapturedLogs<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; logs: string[] }> {
-  const from = captured.length;
-  capturing++;
+  const logs: string[] = [];
+  captures.add(logs);
   try {
-    return { value: await fn(), logs: [] };
+    return { value: await fn(), logs };
   } catch (error) {
     // Log lines arrive on the main thread a turn or two after the native call fails.
-    await new Promise((r) => setTimeout(r, 10));
-    return { error, logs: captured.slice(Math.min(from, captured.length)) };
+    await new Promise((r) => setTimeout(r, 20));
+    return { error, logs };
   } finally {
-    capturing--;
+    captures.delete(logs);
   }
 }
 
@@ -67,8 +66,12 @@ export async function loadModelFile(llama: Llama, path: string, gpu: GpuChoice):
   assertGguf(path);
   const r = await withCapturedLogs(() => llama.loadModel({ modelPath: path, gpuLayers: gpu === false ? 0 : "auto" }));
   if (r.value) return r.value;
-  const native = r.logs.filter((l) => /error|fail|invalid|unknown|missing|unsupported/i.test(l)).at(-1) ?? r.logs.at(-1);
-  const why = (r.error as Error)?.message ?? String(r.error);
-  throw new ModelError("BAD_MODEL", `llama.cpp could not load ${path}: ${why}${native && !why.includes(native) ? ` (llama.cpp: ${native})` : ""}`,
-    "the file may use a model architecture or tensor type this llama.cpp build does not know (update node-llama-cpp), or be damaged: download it again and compare its sha256 with the publisher's");
+  // llama.cpp's reason is on its "error loading model: …" line; the JS error only says "Failed to load model".
+  const reason = r.logs.map((l) => /error loading model:\s*(.+)$/.exec(l)?.[1]).find((x) => x);
+  const why = reason ?? ((r.error as Error)?.message || String(r.error));
+  const arch = /unknown model architecture: '([^']*)'/.exec(why)?.[1];
+  throw new ModelError("BAD_MODEL", `llama.cpp could not load ${path}: ${why}`,
+    arch !== undefined
+      ? `the llama.cpp build inside node-llama-cpp does not support the '${arch}' architecture: use a model of a supported architecture, or a newer node-llama-cpp`
+      : "the file may use a tensor type or layout this llama.cpp build does not know (try a newer node-llama-cpp), or be damaged: download it again and compare its sha256 with the publisher's");
 }
