@@ -166,7 +166,10 @@ class TransformersBackend implements Backend {
     const results: (GenerationResult | null)[] = encoded.map((e, i) => {
       if ("error" in e) return failed(e.error, 0);
       const need = e.ids.length + reqs[i].decoding.maxTokens;
-      if (this.maxContext > 0 && need > this.maxContext) return failed(`the prompt needs ${need} tokens (with maxTokens) but the model's context is ${this.maxContext}`, 0);
+      if (this.maxContext > 0 && need > this.maxContext) {
+        return failed(`the prompt needs ${need} tokens (with maxTokens) but the model's context is ${this.maxContext} — ` +
+          `${e.ids.length < this.maxContext ? "lower decoding.maxTokens in the study, or shorten this item" : "shorten or drop this item (or the paraphrase template), or use a model with a longer context"}; only this trial failed`, 0);
+      }
       return null;
     });
     const live = reqs.map((_, i) => i).filter((i) => results[i] === null);
