@@ -16,6 +16,9 @@ import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } 
 import type { AnalysisRow } from "../stats/types.ts";
 import { finishedTrials } from "../store/trials.ts";
 
+/** Failed trials announced one by one per model (the rest are counted; `frh status` lists them by item). */
+const FAILURES_TOLD = 3;
+
 /** Batches handed to the backend per call (see the batching loop in runModel). */
 const PIPELINE_ROUNDS = 4;
 
@@ -233,6 +236,8 @@ async function runModel(
     saveBatch(db, runId, outcomes);
     const bad = outcomes.filter((o) => o.result.error);
     if (bad.length) lastError = bad[bad.length - 1].result.error;
+    // The first few failures are said at once (which item, why); `frh status` lists them all by item.
+    for (const o of bad) if (failed + bad.indexOf(o) < FAILURES_TOLD) opts.onEvent?.({ type: "warning", message: `trial failed: ${o.result.error}` });
     failed += bad.length;
     ran += outcomes.length - bad.length;
     const totalDone = addDone(outcomes.length);
@@ -268,9 +273,10 @@ async function runModel(
     const attempted = ran + failed;
     if (attempted >= 20 && failed / attempted > (opts.maxFailureRate ?? 0.5)) {
       throw new HarnessError("BACKEND", `${failed} of ${attempted} trials failed on model '${modelId}' (last error: ${lastError ?? "see the store"})`,
-        "failed trials are stored with their errors (frh export); fix the cause and re-run the same command to retry them");
+        "failed trials are stored with their errors (`frh status` lists them by item); fix the cause and re-run the same command to retry them");
     }
   }
+  if (failed > FAILURES_TOLD) opts.onEvent?.({ type: "warning", message: `${failed} trials failed on model '${modelId}' (${FAILURES_TOLD} shown above); \`frh status\` lists the failures by item` });
   opts.onEvent?.({ type: "model-end", model: modelId });
   return { ran, failed, skipped: done.size, stopped, ids: rows.map((r) => r.trialId) };
 }

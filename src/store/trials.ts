@@ -163,6 +163,8 @@ export interface StatusCounts {
   detectors: string[];
   /** Slower equivalent paths the backends fell back to, per run (see recordFallback). */
   fallbacks: RunFallback[];
+  /** Failed trials grouped by model and item, most first (at most 10 groups), with one stored error each. */
+  failures: { model: string; item: string; trials: number; error: string }[];
 }
 
 export function statusCounts(db: Db): StatusCounts {
@@ -177,6 +179,8 @@ export function statusCounts(db: Db): StatusCounts {
     planned: c.planned, done, failed, pending: c.planned - done - failed,
     byModel: byModel.map((m) => ({ ...m, done: m.done ?? 0, failed: m.failed ?? 0 })),
     runs, lastRun: last ?? null, detectors, fallbacks: runFallbacks(db),
+    failures: db.prepare(`SELECT model, item, COUNT(*) trials, MAX(error) error FROM trials WHERE status = 'failed'
+      GROUP BY model, item ORDER BY trials DESC, model, item LIMIT 10`).all() as StatusCounts["failures"],
   };
 }
 

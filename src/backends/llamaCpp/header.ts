@@ -150,7 +150,8 @@ export function checkGgufHeader(path: string): GgufHeaderFacts {
       if (nd > 0 && dims[0] % BigInt(block) !== 0n) fail(`${label}'s rows (${dims[0]}) are not a multiple of its type's block of ${block}`, false);
       if (offset % BigInt(alignment) !== 0n) fail(`${label}'s data offset ${offset} is not a multiple of the alignment ${alignment}`, false);
       const end = offset + (elements / BigInt(block)) * BigInt(blockBytes);
-      if (end > BigInt(size)) fail(`${label} claims ${bytes(end - offset)} of data at offset ${offset}, beyond the ${bytes(size)} file`, end <= PLAUSIBLE_BYTES);
+      // A plausible size past the end is a truncation, reported below with the total; an absurd one, here.
+      if (end > BigInt(size) && end > PLAUSIBLE_BYTES) fail(`${label} claims ${bytes(end - offset)} of data at offset ${offset}, beyond the ${bytes(size)} file`, false);
       if (end > dataBytes) dataBytes = end;
     }
     const dataStart = Math.ceil(r.pos / alignment) * alignment;

@@ -24,6 +24,10 @@ export function registerStatus(program: Command): void {
         for (const m of s.byModel) lines.push(`  ${m.model.padEnd(30)} planned ${String(m.planned).padStart(6)}  done ${String(m.done).padStart(6)}  failed ${String(m.failed).padStart(5)}`);
         if (s.lastRun) lines.push(`last run #${s.lastRun.runId}: ${s.lastRun.status}, started ${s.lastRun.startedAt}${s.lastRun.finishedAt ? `, finished ${s.lastRun.finishedAt}` : ""}`);
         if (s.detectors.length) lines.push(`detectors: ${s.detectors.join(", ")}`);
+        if (s.failures.length) {
+          lines.push(`failed trials by item${s.failures.length === 10 ? " (the 10 items with most failures)" : ""}:`);
+          for (const f of s.failures) lines.push(`  ${f.model} / ${f.item}: ${f.trials} failed — ${f.error}`);
+        }
         if (s.fallbacks.length) {
           lines.push("backend fallbacks (slower paths, same results up to float rounding):");
           for (const f of s.fallbacks) lines.push(`  run #${f.runId} ${f.model}: ${f.code} — ${f.message}`);

@@ -12,6 +12,7 @@ import { writePlantedGguf, type Law } from "../../../src/plant/index.ts";
 import { loadStudy } from "../../../src/spec/study.ts";
 import { openDb, type Db } from "../../../src/store/db.ts";
 import { runStudy } from "../../../src/run/run.ts";
+import { statusCounts } from "../../../src/store/trials.ts";
 import { getDetector, DEFAULT_RULES } from "../../../src/detect/index.ts";
 import { writeTinyStudy } from "../../helpers/study.ts";
 
@@ -64,8 +65,13 @@ test("a prompt longer than the context fails only its trials, naming the item, o
   const study = loadStudy(path);
   const db = openDb(join(tmp, "b.sqlite"));
   try {
-    const run = () => runStudy(db, study, { models: [{ id: "planted", source: model }], detectors, command: "test", backend: { threads: 1 } });
+    const warnings: string[] = [];
+    const run = () => runStudy(db, study, {
+      models: [{ id: "planted", source: model }], detectors, command: "test", backend: { threads: 1 },
+      onEvent: (e) => { if (e.type === "warning") warnings.push(e.message); },
+    });
     for (const attempt of [1, 2]) {
+      warnings.length = 0;
       const s = await run();
       // 3 items × 3 paraphrases × 4 personas; it1's 12 trials fail, the others are done (first run) or skipped (re-run)
       assert.equal(s.failed, 12, `attempt ${attempt}`);
@@ -77,6 +83,12 @@ test("a prompt longer than the context fails only its trials, naming the item, o
         assert.match(f.error, /^item 'it1' \(task 'offensiveness', persona '[a-z_]+', paraphrase 'p\d'\): the prompt is \d{4,} tokens and the response may take 8 more, but the model's context holds 512 tokens — shorten or drop this item .*; only this trial failed$/);
       }
       assert.equal(done(db), 24);
+      // said during the run: the first three failures, then how many in all and where to look
+      assert.equal(warnings.length, 4, warnings.join("\n"));
+      assert.ok(warnings.slice(0, 3).every((w) => w.startsWith("trial failed: item 'it1'")));
+      assert.match(warnings[3], /^12 trials failed on model 'planted' \(3 shown above\); `frh status` lists the failures by item$/);
+      const f = statusCounts(db).failures;
+      assert.deepEqual(f.map((x) => [x.model, x.item, x.trials]), [["planted", "it1", 12]]);
     }
   } finally {
     db.close();
