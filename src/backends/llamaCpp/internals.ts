@@ -56,10 +56,10 @@ export function missingGuardInternals(context: LlamaContext): string[] {
   return ["decodeBatch", "sampleToken"].filter((m) => typeof c[m] !== "function").map((m) => `LlamaContext._ctx.${m}`);
 }
 
-/** The native context, or null when the field is gone. */
+/** The native context, or null when it (or its sampleToken) is gone; the guard checks decodeBatch itself. */
 export function nativeContext(context: LlamaContext): NativeContext | null {
   const ctx = fields(context)._ctx as NativeContext | undefined;
-  return ctx && typeof ctx.sampleToken === "function" && typeof ctx.decodeBatch === "function" ? ctx : null;
+  return ctx && typeof ctx.sampleToken === "function" ? ctx : null;
 }
 
 /** Makes native samplers for `model` (call only when missingNarrowInternals is empty). */
