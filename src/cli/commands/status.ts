@@ -17,7 +17,10 @@ export function registerStatus(program: Command): void {
         const s = statusCounts(db);
         const seq = sequentialFromDb(db, DEFAULT_RULES);
         if (o.json) {
-          process.stdout.write(JSON.stringify(seq ? { ...s, sequential: sequentialStatus(seq) } : s, null, 2) + "\n");
+          // failures and fallbacks only when there are any: the JSON of a clean store stays as it was
+          const { failures, fallbacks, ...counts } = s;
+          const json = { ...counts, ...(failures.length ? { failures } : {}), ...(fallbacks.length ? { fallbacks } : {}) };
+          process.stdout.write(JSON.stringify(seq ? { ...json, sequential: sequentialStatus(seq) } : json, null, 2) + "\n");
           return;
         }
         const lines = [`planned ${s.planned}   done ${s.done}   failed ${s.failed}   pending ${s.pending}   (${s.runs} run${s.runs === 1 ? "" : "s"})`];

@@ -106,4 +106,7 @@ test("a fallback during frh run: one warning, stored with the run, shown by stat
   const st = spawnSync(process.execPath, [join(repoRoot, "bin", "frh.mjs"), "status", "--db", dbPath], { encoding: "utf8", cwd: repoRoot });
   assert.equal(st.status, 0, st.stderr);
   assert.match(st.stdout, /backend fallbacks[^\n]*\n  run #1 planted: one-sequence — [^\n]+\n  run #1 planted: full-vocabulary-reads — /);
+  const json = JSON.parse(spawnSync(process.execPath, [join(repoRoot, "bin", "frh.mjs"), "status", "--db", dbPath, "--json"], { encoding: "utf8", cwd: repoRoot }).stdout);
+  assert.deepEqual(json.fallbacks.map((f: { code: string }) => f.code), ["one-sequence", "full-vocabulary-reads"]);
+  assert.equal("failures" in json, false, "no failed trials: no failures key (a clean store's JSON is unchanged)");
 });
