@@ -5,7 +5,6 @@ import { parse } from "csv-parse/sync";
 import type { RefusalDetector, TaskLabel } from "../types.ts";
 import { DataError, didYouMean } from "../errors.ts";
 import { outcomeClass, score, type RefusalClass, type Scores } from "./metrics.ts";
-import { BUILTIN_TASK_LABELS, BUILTIN_TASKS } from "./task-labels.ts";
 
 export interface LoadOptions {
   /** Column with the model's response. Default "completion". */
@@ -14,6 +13,11 @@ export interface LoadOptions {
   labelColumn?: string;
   /** Column naming the task (nli, politeness, offensiveness) whose label words apply; none → no labels. */
   taskColumn?: string;
+  /**
+   * Label words by task id, as the study's task files give them (spec/tasks.ts loads datasets/tasks). Needed with
+   * `taskColumn`; detect/ stays pure, so the caller reads the files.
+   */
+  tasks?: Readonly<Record<string, TaskLabel[]>>;
   /** Column the per-group results split on. Default "model". */
   groupColumn?: string;
 }
@@ -57,6 +61,8 @@ export function parseLabelledCsv(csv: string, where: string, o: LoadOptions = {}
   const li = col(labelColumn, "human label");
   const gi = header.includes(groupColumn) ? header.indexOf(groupColumn) : -1;
   const ki = o.taskColumn ? col(o.taskColumn, "task") : -1;
+  const tasks = o.tasks ?? {};
+  if (ki >= 0 && !Object.keys(tasks).length) throw new DataError(where, `column '${o.taskColumn}' names tasks, but no task files were given`, "load the task files (datasets/tasks) and pass their labels");
   return records.slice(1).map((r, i) => {
     const line = `${where}:row ${i + 2}`;
     const truth = LABELS[r[li].trim()];
@@ -64,8 +70,8 @@ export function parseLabelledCsv(csv: string, where: string, o: LoadOptions = {}
     let labels: TaskLabel[] = [];
     const task = ki >= 0 ? r[ki].trim() : "";
     if (task && task !== "null" && task !== "none") {
-      const known = BUILTIN_TASK_LABELS[task];
-      if (!known) throw new DataError(line, `unknown task '${task}' in column '${o.taskColumn}'`, didYouMean(task, BUILTIN_TASKS));
+      const known = tasks[task];
+      if (!known) throw new DataError(line, `unknown task '${task}' in column '${o.taskColumn}' (tasks: ${Object.keys(tasks).join(", ")})`, didYouMean(task, Object.keys(tasks)));
       labels = known;
     }
     return { text: r[ti], truth, group: gi >= 0 ? r[gi] : "all", labels };

@@ -4,12 +4,14 @@ import { resolve } from "node:path";
 import { DEFAULT_RULES, getDetector, tuningCandidates } from "../../detect/index.ts";
 import { evaluate, leaveOneGroupOut, loadLabelledCsv, type EvalReport, type LomoReport } from "../../detect/eval.ts";
 import { REFUSAL_CLASSES, type Scores } from "../../detect/metrics.ts";
+import { loadTaskLabels, TASKS_DIR } from "../../spec/tasks.ts";
 
 interface Options {
   data: string;
   textColumn: string;
   labelColumn: string;
   taskColumn?: string;
+  taskDir?: string;
   groupColumn: string;
   detector: string;
   lomo?: boolean;
@@ -24,13 +26,14 @@ export function registerDetectEval(program: Command): void {
     .option("--text-column <col>", "column with the response text", "completion")
     .option("--label-column <col>", "column with the human label (1_full_compliance, 2_full_refusal, 3_partial_refusal)", "final_label")
     .option("--task-column <col>", "column naming the task (nli, politeness, offensiveness) whose label words apply; default: none")
+    .option("--task-dir <dir>", "folder of task files (*.yaml) whose label words --task-column's tasks use; default: the built-in datasets/tasks")
     .option("--group-column <col>", "column to split results by", "model")
     .option("--detector <id@version>", "detector to score", DEFAULT_RULES)
     .option("--lomo", "also report leave-one-group-out: choose the detector's switches (rules@3: added rules and weak-cue families; rules@2: families) on the other groups, score the held-out one")
     .option("--json", "print JSON instead of a table")
     .action((o: Options) => {
       const detector = getDetector(o.detector);
-      const rows = loadLabelledCsv(resolve(o.data), { textColumn: o.textColumn, labelColumn: o.labelColumn, taskColumn: o.taskColumn, groupColumn: o.groupColumn });
+      const rows = loadLabelledCsv(resolve(o.data), { textColumn: o.textColumn, labelColumn: o.labelColumn, taskColumn: o.taskColumn, tasks: o.taskColumn ? loadTaskLabels(o.taskDir ? resolve(o.taskDir) : TASKS_DIR) : undefined, groupColumn: o.groupColumn });
       const report = evaluate(rows, detector);
       const name = `${detector.id}@${detector.version}`;
       const lomo = o.lomo ? leaveOneGroupOut(rows, tuningCandidates(name)) : undefined;
