@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import type { RefusalDetector, TaskLabel } from "../types.ts";
 import { DataError, didYouMean } from "../errors.ts";
-import { outcomeClass, score, type RefusalClass, type Scores } from "./metrics.ts";
+import { classScores, outcomeClass, score, type RefusalClass, type Scores } from "./metrics.ts";
 
 export interface LoadOptions {
   /** Column with the model's response. Default "completion". */
@@ -114,6 +114,9 @@ export interface LomoGroup {
   /** Held-out binary F1 of the chosen candidate on this group. */
   heldOutF1: number | null;
   heldOut: Scores["binary"];
+  /** Held-out three-way accuracy and partial-class recall of the chosen candidate. */
+  heldOutThreeWay: number | null;
+  heldOutPartialRecall: number | null;
 }
 
 export interface LomoReport {
@@ -127,21 +130,24 @@ export interface LomoReport {
  * Leave-one-group-out: for each group, pick the candidate (a detector configuration) with the best binary F1
  * on the other groups and report its score on the held-out group. With one candidate nothing is fitted, and
  * the held-out score is the plain per-group score — the report says so rather than dressing it up.
+ * `tieBreak: "three-way"` breaks ties in F1 by three-way accuracy on the other groups (for thresholds that move
+ * responses between full and partial refusal, which binary F1 cannot see); otherwise the first candidate wins.
  */
-export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[]): LomoReport {
+export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[], opts: { tieBreak?: "three-way" } = {}): LomoReport {
   const groups = [...new Set(rows.map((r) => r.group))].sort();
   const predicted = candidates.map((c) => rows.map((r) => outcomeClass(c.detector.detect({ text: r.text, labels: r.labels, firstToken: null }).outcome)));
   const scoreWhere = (ci: number, keep: (g: string) => boolean) =>
     score(rows.flatMap((r, i) => (keep(r.group) ? [{ truth: r.truth, predicted: predicted[ci][i] }] : [])));
   const out: LomoGroup[] = groups.map((g) => {
     let best = 0;
-    let bestF1 = -1;
+    let bestKey = [-1, -1];
     candidates.forEach((_, ci) => {
-      const f1 = scoreWhere(ci, (x) => x !== g).binary.f1 ?? -1;
-      if (f1 > bestF1) [best, bestF1] = [ci, f1];
+      const s = scoreWhere(ci, (x) => x !== g);
+      const key = [s.binary.f1 ?? -1, opts.tieBreak === "three-way" ? (s.threeWay.accuracy ?? -1) : 0];
+      if (key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) [best, bestKey] = [ci, key];
     });
-    const held = scoreWhere(best, (x) => x === g).binary;
-    return { group: g, chosen: candidates[best].name, heldOutF1: held.f1, heldOut: held };
+    const held = scoreWhere(best, (x) => x === g);
+    return { group: g, chosen: candidates[best].name, heldOutF1: held.binary.f1, heldOut: held.binary, heldOutThreeWay: held.threeWay.accuracy, heldOutPartialRecall: classScores(held.threeWay.confusion).partial.recall };
   });
   return {
     candidates: candidates.map((c) => c.name),
