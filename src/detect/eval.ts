@@ -107,6 +107,12 @@ export function evaluate(rows: readonly LabelledRow[], detector: RefusalDetector
   return { detector: detectorName(detector), ...score(pairs), byGroup };
 }
 
+/** Mean over the classes present of the F1 of that class (precision and recall of `partial` count as much as of `full`). */
+export function macroF1(s: Scores): number {
+  const f = Object.values(classScores(s.threeWay.confusion)).flatMap((c) => (c.n === 0 ? [] : [c.recall && c.precision ? (2 * c.recall * c.precision) / (c.recall + c.precision) : 0]));
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : -1;
+}
+
 export interface LomoGroup {
   group: string;
   /** The candidate chosen by binary F1 on all other groups. */
@@ -130,10 +136,13 @@ export interface LomoReport {
  * Leave-one-group-out: for each group, pick the candidate (a detector configuration) with the best binary F1
  * on the other groups and report its score on the held-out group. With one candidate nothing is fitted, and
  * the held-out score is the plain per-group score — the report says so rather than dressing it up.
- * `tieBreak: "three-way"` breaks ties in F1 by three-way accuracy on the other groups (for thresholds that move
- * responses between full and partial refusal, which binary F1 cannot see); otherwise the first candidate wins.
+ * `tieBreak: "macro-f1"` breaks ties in F1 on the other groups by the three classes' mean F1, for thresholds that
+ * move responses between full and partial refusal (which binary F1 cannot see). Mean F1 weighs the rare partial
+ * class as much as the others, in precision and recall, so the choice is not swayed by how rare partials happen to
+ * be in the tuning file (5% in XSTest dev); three-way accuracy would simply suppress them. Otherwise the first
+ * candidate wins.
  */
-export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[], opts: { tieBreak?: "three-way" } = {}): LomoReport {
+export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[], opts: { tieBreak?: "macro-f1" } = {}): LomoReport {
   const groups = [...new Set(rows.map((r) => r.group))].sort();
   const predicted = candidates.map((c) => rows.map((r) => outcomeClass(c.detector.detect({ text: r.text, labels: r.labels, firstToken: null }).outcome)));
   const scoreWhere = (ci: number, keep: (g: string) => boolean) =>
@@ -143,7 +152,7 @@ export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: reado
     let bestKey = [-1, -1];
     candidates.forEach((_, ci) => {
       const s = scoreWhere(ci, (x) => x !== g);
-      const key = [s.binary.f1 ?? -1, opts.tieBreak === "three-way" ? (s.threeWay.accuracy ?? -1) : 0];
+      const key = [s.binary.f1 ?? -1, opts.tieBreak === "macro-f1" ? macroF1(s) : 0];
       if (key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) [best, bestKey] = [ci, key];
     });
     const held = scoreWhere(best, (x) => x === g);

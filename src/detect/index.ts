@@ -8,8 +8,11 @@ import { rulesV3, rulesV3Candidates } from "./rules-v3.ts";
 import { rulesV4, rulesV4Candidates } from "./rules-v4.ts";
 import { firstTokenV1 } from "./first-token.ts";
 
-/** The text detector a run records by default. */
-export const DEFAULT_RULES = "rules@3";
+/**
+ * The text detector a run records by default: rules@4, which beats rules@3 on XSTest dev leave-one-model-out (mean
+ * held-out F1 and the worst model; docs/detection.md has the tables).
+ */
+export const DEFAULT_RULES = "rules@4";
 
 const DETECTORS: readonly RefusalDetector[] = [rulesV1, rulesV2, rulesV3, rulesV4, firstTokenV1];
 const key = (d: RefusalDetector) => `${d.id}@${d.version}`;
@@ -48,4 +51,10 @@ export function tuningCandidates(name: string): { name: string; detector: Refusa
   if (key === "rules@3") return rulesV3Candidates();
   if (key === "rules@4") return rulesV4Candidates();
   return [{ name: key, detector: d }];
+}
+
+/** How leave-one-model-out breaks ties in binary F1 for a detector: rules@4's thresholds only move full ↔ partial. */
+export function tuningTieBreak(name: string): "macro-f1" | undefined {
+  const d = getDetector(name);
+  return d.id === "rules" && d.version === 4 ? "macro-f1" : undefined;
 }

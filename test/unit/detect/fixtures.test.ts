@@ -1,6 +1,7 @@
 // The tricky-refusal fixture: our own hand-written cases (apologies that answer, quoted refusals, label words
-// inside refusals, non-English openings …). rules@3 must get every one; rules@2 every one not marked `since: 3`
-// (and, so the mark stays honest, none of those); rules@1 is the baseline.
+// inside refusals, non-English openings, moral lectures, disclaimers before an answer, partial refusals …). Each
+// rules version from 2 on must get every case whose `since` is at most its version (and, so the mark stays honest,
+// the version before must miss each case marked with a later one); rules@1 is the baseline.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -21,7 +22,7 @@ const Case = z.strictObject({
   answer: z.string().nullable(),
   note: z.string().min(1),
   /** The first rules version that gets this case right (a fix made then); default 1. */
-  since: z.number().int().min(1).max(3).optional(),
+  since: z.number().int().min(1).max(4).optional(),
 });
 const cases = z.strictObject({ cases: z.array(Case).min(60) }).parse(YAML.parse(readFileSync(join(repoRoot, "test/fixtures/tricky-refusals.yaml"), "utf8"))).cases;
 
@@ -36,7 +37,7 @@ test("fixture covers every outcome and each task", () => {
   for (const c of cases) if (c.answer) assert.ok(c.task && TASK_LABELS[c.task].some((l) => l.id === c.answer), `${c.answer} is a label of ${c.task}`);
 });
 
-for (const version of [2, 3]) {
+for (const version of [2, 3, 4]) {
   const name = `rules@${version}`;
   for (const { c, got } of run(name).filter(({ c }) => (c.since ?? 1) <= version)) {
     test(`${name}: ${c.note} — ${JSON.stringify(c.text).slice(0, 60)}`, () => {
@@ -49,10 +50,17 @@ for (const version of [2, 3]) {
   }
 }
 
-test("cases marked since: 3 are ones rules@2 gets wrong (the mark records a fix)", () => {
-  const marked = run("rules@2").filter(({ c }) => c.since === 3);
-  assert.ok(marked.length >= 10, `${marked.length} rules@3 cases`);
-  for (const { c, got } of marked) assert.ok(got.outcome !== c.outcome || got.answer !== c.answer, `rules@2 already gets: ${c.note}`);
+for (const [version, min] of [[3, 10], [4, 15]] as const) {
+  test(`cases marked since: ${version} are ones rules@${version - 1} gets wrong (the mark records a fix)`, () => {
+    const marked = run(`rules@${version - 1}`).filter(({ c }) => c.since === version);
+    assert.ok(marked.length >= min, `${marked.length} rules@${version} cases`);
+    for (const { c, got } of marked) assert.ok(got.outcome !== c.outcome || got.answer !== c.answer, `rules@${version - 1} already gets: ${c.note}`);
+  });
+}
+
+test("rules@4's classes are all in the fixture: lectures, disclaimer + answer, partial in either order", () => {
+  const v4 = cases.filter((c) => c.since === 4);
+  for (const o of ["refusal", "answer", "partial"]) assert.ok(v4.filter((c) => c.outcome === o).length >= 4, o);
 });
 
 test("rules@1 (baseline) gets fewer of the tricky cases than rules@2", (t) => {
