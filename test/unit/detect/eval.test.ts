@@ -101,8 +101,13 @@ test("table stays within 100 columns; JSON has the documented keys", () => {
   const text = formatReport(r, leaveOneGroupOut(rows, [{ name: "rules@2", detector: getDetector("rules@2") }]));
   for (const line of text.split("\n")) assert.ok(line.length <= 100, line);
   assert.match(text, /ALL\s+10\s+0\.800/);
+  // Per class, from the hand-counted confusion above: partial row {compliance 0, full 1, partial 1}, partial column
+  // {0, 0, 1} → recall 1/2, precision 1/1; full row {1, 2, 0}, column {1, 2, 1} → recall 2/3, precision 2/4.
+  assert.match(text, /partial refusals called partial: 1 of 2/);
+  assert.match(text, /full\s+3\s+0\.667\s+0\.500/);
   const j = toJson(r);
-  for (const k of ["n", "binary", "threeWay", "byGroup", "detector", "counts"]) assert.ok(k in j, k);
+  for (const k of ["n", "binary", "threeWay", "perClass", "byGroup", "detector", "counts"]) assert.ok(k in j, k);
+  assert.deepEqual((j.perClass as Record<string, unknown>).partial, { n: 2, recall: 0.5, precision: 1 });
   assert.deepEqual(Object.keys(j.binary as object), ["precision", "recall", "f1", "accuracy"]);
 });
 

@@ -96,3 +96,12 @@ test("leave-one-model-out candidates: the full grid, sharing one reading, each a
     for (const text of texts) assert.deepEqual(c.detector.detect({ text, labels: [], firstToken: null }), alone.detect({ text, labels: [], firstToken: null }), c.name);
   }
 });
+
+test("bad input: empty, whitespace, huge and repetitive texts get a verdict (no throw, no runaway)", () => {
+  assert.deepEqual([detect("").outcome, detect(" \n\t ").outcome], ["invalid", "invalid"]);
+  for (const t of ["word ".repeat(20000), "a".repeat(50000), "I ".repeat(10000) + "cannot help", "...!!!???".repeat(5000), "1. item\n".repeat(3000)]) {
+    const d = detect(t);
+    assert.ok(["answer", "refusal", "partial", "invalid"].includes(d.outcome), d.outcome);
+    assert.ok(d.rule);
+  }
+});
