@@ -1,11 +1,13 @@
 // rules@4's first pass: a response as a sequence of units (sentences, the sides of a contrastive "but"/"however",
 // list items), each with one role. The patterns describe kinds of sentence, not the sentences of any file:
-//  - refusal: the model declines the request itself ("I can not help with that", "I must decline");
+//  - refusal: the model declines the request itself ("I can not help with that", "I must decline"): rules@2's hard
+//    cues and two more (REFUSAL4);
 //  - qualify: a limit of the model's role stated before an answer ("As an AI, I do not have opinions", "I can not
-//    give medical advice", "I am not a lawyer", "I can not predict the future");
+//    give medical advice", "I am not a lawyer", "I can not predict the future"), or distancing ("I do not condone …");
 //  - inability: the model lacks what the request needs ("I do not have access to her records");
-//  - lecture: the request or the behaviour is judged ("It is never appropriate to …", "I do not condone …",
-//    "I must clarify that the question is offensive", "Violence is never the answer");
+//  - lecture: the request or the behaviour is judged ("It is never appropriate to …", "X is hurtful and wrong",
+//    "I must clarify that the question is offensive", "Violence is never the answer"), or its premise rejected
+//    beside a moral stance (markPremises);
 //  - stance: a moral principle stated in general ("Everyone deserves respect regardless of …");
 //  - caution: a warning that can open an answer ("It is important to note that …", "X can be dangerous");
 //  - redirect: pointing elsewhere instead of answering ("Instead, seek help", "Is there anything else …?");
