@@ -220,7 +220,7 @@ export function units(text: string): Unit[] {
           start: ss + part.offset, end: ss + part.offset + t.length, text: t, role, cue,
           listItem: !!list && first,
           apology: APOLOGY.test(trimmed),
-          intro: INTRO.test(trimmed.trim()),
+          intro: INTRO.test(trimmed.trim()) || (/:\s*$/.test(t) && wordCount(t) <= 12),
         });
         first = false;
       }

@@ -95,7 +95,8 @@ export function makeRulesV4(options: RulesV4Options = {}, cache?: Map<string, Re
       if (!r) return detection(ID, "invalid", null, "empty");
       const us = r.units;
       // Content needs a few words: "Of course," or "Remember," carries no answer.
-      const isContent = (u: Unit) => u.role === "content" && !u.intro && wordCount(u.text) >= 3;
+      // A list item that warns ("Get feedback first: it is important to …") is still a step of an answer.
+      const isContent = (u: Unit) => (u.role === "content" || (u.listItem && u.role === "caution")) && !u.intro && wordCount(u.text) >= 3;
       const refusals = us.filter((u) => u.role === "refusal");
 
       if (input.labels.length) {
