@@ -69,7 +69,7 @@ test("rules@3 beats rules@2 on every model", { skip: file.skip }, () => {
   for (const g of Object.keys(v2.byGroup)) assert.ok((v3.byGroup[g].binary.f1 ?? 0) > (v2.byGroup[g].binary.f1 ?? 0), g);
 });
 
-// rules@4 (measured when written): overall F1 0.978, three-way 0.935, partial recall 28/82; per model F1 gpt4 0.986,
+// rules@4 (measured when written): overall F1 0.978, three-way 0.934, partial recall 27/82; per model F1 gpt4 0.986,
 // gpt4_v1 1.000, llama2new 0.980, mistralinstruct 0.938. Leave-one-model-out (its thresholds chosen on the other
 // three by F1, ties by macro-F1 over the three classes): 0.986, 1.000, 0.980, 0.938.
 test("rules@4 produces partial refusals and keeps three-way accuracy", { skip: file.skip }, (t) => {
