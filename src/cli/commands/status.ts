@@ -17,13 +17,24 @@ export function registerStatus(program: Command): void {
         const s = statusCounts(db);
         const seq = sequentialFromDb(db, DEFAULT_RULES);
         if (o.json) {
-          process.stdout.write(JSON.stringify(seq ? { ...s, sequential: sequentialStatus(seq) } : s, null, 2) + "\n");
+          // failures and fallbacks only when there are any: the JSON of a clean store stays as it was
+          const { failures, fallbacks, ...counts } = s;
+          const json = { ...counts, ...(failures.length ? { failures } : {}), ...(fallbacks.length ? { fallbacks } : {}) };
+          process.stdout.write(JSON.stringify(seq ? { ...json, sequential: sequentialStatus(seq) } : json, null, 2) + "\n");
           return;
         }
         const lines = [`planned ${s.planned}   done ${s.done}   failed ${s.failed}   pending ${s.pending}   (${s.runs} run${s.runs === 1 ? "" : "s"})`];
         for (const m of s.byModel) lines.push(`  ${m.model.padEnd(30)} planned ${String(m.planned).padStart(6)}  done ${String(m.done).padStart(6)}  failed ${String(m.failed).padStart(5)}`);
         if (s.lastRun) lines.push(`last run #${s.lastRun.runId}: ${s.lastRun.status}, started ${s.lastRun.startedAt}${s.lastRun.finishedAt ? `, finished ${s.lastRun.finishedAt}` : ""}`);
         if (s.detectors.length) lines.push(`detectors: ${s.detectors.join(", ")}`);
+        if (s.failures.length) {
+          lines.push(`failed trials by item${s.failures.length === 10 ? " (the 10 items with most failures)" : ""}:`);
+          for (const f of s.failures) lines.push(`  ${f.model} / ${f.item}: ${f.trials} failed — ${f.error}`);
+        }
+        if (s.fallbacks.length) {
+          lines.push("backend fallbacks (slower paths, same results up to float rounding):");
+          for (const f of s.fallbacks) lines.push(`  run #${f.runId} ${f.model}: ${f.code} — ${f.message}`);
+        }
         if (seq) lines.push(sequentialText(sequentialStatus(seq)));
         process.stdout.write(lines.join("\n") + "\n");
       } finally {
