@@ -8,7 +8,7 @@ import type { EarlyStopRule, WatchList } from "../types.ts";
  * markup allowed — followed by whitespace, or a line break after text) and that sentence either opens with a
  * refusal onset or names exactly one label with no negation outside the label phrase. A first sentence that
  * decides nothing never stops generation early. Conservative on purpose: later sentences can still turn the
- * rules' "answer" into "partial", or (rules@3) clear a first-sentence disclaimer that a later sentence answers
+ * rules' "answer" into "partial", or (rules@3–4) clear a first-sentence disclaimer that a later sentence answers
  * past, on a real model — so early stop leans toward the first sentence's reading; --full-text avoids that.
  * Planted models end at EOS anyway.
  */
