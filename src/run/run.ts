@@ -13,8 +13,7 @@ import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
-import type { AnalysisRow } from "../stats/types.ts";
-import { finishedTrials } from "../store/trials.ts";
+import { analysisRows } from "../store/analysis-rows.ts";
 
 /** Batches handed to the backend per call (see the batching loop in runModel). */
 const PIPELINE_ROUNDS = 4;
@@ -82,7 +81,8 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   const runId = startRun(db, {
     command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
     toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
-    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models },
+    // sampling: the design as run (overrides applied), so reports and the sequential trace need not re-read the study
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, sampling: study.sampling },
   });
   const summary: RunSummary = { runId, planned: plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
   const pool = backendPool(study, opts);
@@ -116,7 +116,7 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
       let round = 0;
       summary.sequential = await runSequential(study, rounds!, {
         run: (trials) => runTrials(trials, cap, round++ % 2 === 1),
-        rows: (ids) => storedRows(db, ids, `${detector.id}@${detector.version}`),
+        rows: (ids) => analysisRows(db, `${detector.id}@${detector.version}`, { ids }),
         shouldStop: () => opts.shouldStop?.() ?? false,
         onRound: (e) => opts.onEvent?.(e),
       });
@@ -156,15 +156,6 @@ function backendPool(study: Study, opts: RunOptions) {
       return { backend, fresh: true };
     },
   };
-}
-
-/** Finished trials among `ids` with one detector's verdicts, as the statistics see them. */
-function storedRows(db: Db, ids: readonly string[], detector: string): AnalysisRow[] {
-  const wanted = new Set(ids);
-  return finishedTrials(db, detector).filter((t) => wanted.has(t.trial_id)).map((t) => ({
-    model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item,
-    refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome,
-  }));
 }
 
 async function runModel(

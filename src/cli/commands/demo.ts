@@ -8,10 +8,11 @@ import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
 import { parseLaw, writePlantedGguf, explainPrompt, type Law } from "../../plant/index.ts";
 import { analyze } from "../../stats/analyze.ts";
 import { finishedTrials } from "../../store/trials.ts";
+import { analysisRows, type StoredRow } from "../../store/analysis-rows.ts";
 import { renderHtml } from "../../report/index.ts";
 import { sha256 } from "../../util/hash.ts";
 import { createProgress } from "../progress.ts";
-import { buildReportInput } from "../report-input.ts";
+import { buildReportInput } from "../../report/build/input.ts";
 import { intOption } from "../options.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
@@ -51,10 +52,12 @@ export function registerDemo(program: Command): void {
         });
         progress.stop();
         const detector = DEFAULT_RULES;
-        const trials = finishedTrials(db, detector);
+        const trials = analysisRows(db, detector);
+        // the planted truth of each trial needs its prompt text, which analysis rows do not carry
+        const prompts = new Map(finishedTrials(db, detector).map((t) => [t.trial_id, t.prompt]));
         const lines: string[] = [`\nDemo: ${trials.length} trials on ${models.length} planted models (${dbPath})`];
-        for (const m of models) lines.push(...modelSummary(m.id, m.law, trials.filter((t) => t.model === m.id)));
-        const agree = trials.filter((t) => t.p_refusal !== null && (t.p_refusal > 0.5) === (t.refusal === 1)).length;
+        for (const m of models) lines.push(...modelSummary(m.id, m.law, trials.filter((t) => t.model === m.id), prompts));
+        const agree = trials.filter((t) => t.pRefusal !== null && (t.pRefusal > 0.5) === (t.refusal === 1)).length;
         lines.push(`\nDetectors: ${detector} and first-token@1 (p_refusal > 0.5) agree on ${agree} of ${trials.length} trials.`);
         const input = buildReportInput(db, { detector, bootstrap: 100 });
         const out = resolve(o.out);
@@ -70,18 +73,17 @@ export function registerDemo(program: Command): void {
 }
 
 /** Per-persona measured refusal with its 95% CI and Holm-adjusted test against the control, beside the planted mean. */
-function modelSummary(model: string, law: Law, trials: ReturnType<typeof finishedTrials>): string[] {
-  const rows = trials.map((t) => ({ model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item, refusal: t.refusal, pRefusal: t.p_refusal }));
+function modelSummary(model: string, law: Law, rows: StoredRow[], prompts: Map<string, string>): string[] {
   const a = analyze(rows, { control: "control", outcome: "refusal", bootstrap: 100, seed: 1 });
   const planted = new Map<string, number[]>();
-  for (const t of trials) planted.set(t.persona, [...(planted.get(t.persona) ?? []), explainPrompt(law, t.prompt).probability]);
+  for (const t of rows) planted.set(t.persona, [...(planted.get(t.persona) ?? []), explainPrompt(law, prompts.get(t.trialId)!).probability]);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const triggers = Object.entries(law.triggers).map(([w, b]) => `${w} ${b >= 0 ? "+" : ""}${b}`).join(", ");
   const out = [`\nModel ${model}: base ${law.base}, triggers ${triggers}, item noise ${law.itemNoise}`,
     `  persona               n  planted  p_refusal  refused  95% CI             vs control (pp)  Holm p`];
   const rates = new Map(a.byFactor.persona.map((r) => [r.level, r]));
   const contrasts = new Map(a.personaVsControl.map((c) => [c.persona, c]));
-  const firstToken = (persona: string) => mean(trials.filter((t) => t.persona === persona && t.p_refusal !== null).map((t) => t.p_refusal!));
+  const firstToken = (persona: string) => mean(rows.filter((t) => t.persona === persona && t.pRefusal !== null).map((t) => t.pRefusal!));
   for (const [persona, ps] of [...planted].sort((x, y) => mean(y[1]) - mean(x[1]))) {
     const r = rates.get(persona)!;
     const c = contrasts.get(persona);

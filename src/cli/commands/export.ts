@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { writeFileSync } from "node:fs";
 import { openDb } from "../../store/db.ts";
 import { finishedTrials } from "../../store/trials.ts";
-import { pickDetector } from "../detector-choice.ts";
+import { pickDetector } from "../../store/detectors.ts";
 import { toCsv } from "../csv.ts";
 
 export function registerExport(program: Command): void {

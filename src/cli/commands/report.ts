@@ -4,8 +4,8 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { openDb } from "../../store/db.ts";
 import { renderHtml, renderMarkdown } from "../../report/index.ts";
-import { pickDetector } from "../detector-choice.ts";
-import { buildReportInput } from "../report-input.ts";
+import { pickDetector } from "../../store/detectors.ts";
+import { buildReportInput } from "../../report/build/input.ts";
 import { intOption } from "../options.ts";
 
 export function registerReport(program: Command): void {

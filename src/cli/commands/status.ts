@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { openDb } from "../../store/db.ts";
 import { statusCounts } from "../../store/trials.ts";
 import { DEFAULT_RULES } from "../../detect/index.ts";
-import { sequentialFromDb, type SequentialTrace } from "../sequential-trace.ts";
+import { sequentialFromDb, type SequentialTrace } from "../../analysis/sequential-trace.ts";
 
 export function registerStatus(program: Command): void {
   program
