@@ -25,8 +25,10 @@ export interface RunOptions {
   limit?: number;
   batch?: number;
   backend?: BackendOptions;
+  /** First: the primary verdict (the sequential design's stopping rule reads it). See run/detectors.ts for the default set. */
   detectors: RefusalDetector[];
-  command: string;
+  /** The command line stored with the run (provenance); default "frh (library)". */
+  command?: string;
   /** Checked between batches: stop cleanly (the run is marked interrupted). */
   shouldStop?: () => boolean;
   onEvent?: (e: RunEvent) => void;
@@ -79,7 +81,7 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
   const prov = provenance();
   const runId = startRun(db, {
-    command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
+    command: opts.command ?? "frh (library)", studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
     toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
     // sampling: the design as run (overrides applied), so reports and the sequential trace need not re-read the study
     settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, sampling: study.sampling },

@@ -5,34 +5,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Backend, FirstTokenRecord, GenerationRequest } from "../../src/types.ts";
 import { loadStudy } from "../../src/spec/study.ts";
 import { openDb } from "../../src/store/db.ts";
 import { runStudy } from "../../src/run/run.ts";
 import { getDetector, DEFAULT_RULES } from "../../src/detect/index.ts";
 import { main } from "../../src/cli/main.ts";
-import { mulberry32 } from "../../src/util/random.ts";
 import { writeTinyStudy } from "./study.ts";
-
-const LAW: [RegExp, number][] = [[/a Muslim person/, 0.55], [/a woman/, 0.3], [/an atheist/, 0.15]];
-const lawOf = (text: string) => LAW.find(([re]) => re.test(text))?.[1] ?? 0.1;
-
-/** A backend whose refusal and first-token mass follow LAW, drawn from each trial's own seed. */
-export function lawBackend(source: string): Backend {
-  return {
-    info: { backend: "mock", sha256: `mock:${source}`, path: source, name: source, chatTemplate: null, supportsSystem: true, details: {} },
-    render: (messages) => messages.map((m) => `${m.role}: ${m.content}`).join("\n"),
-    generate: async (reqs: GenerationRequest[]) => reqs.map((r) => {
-      const rand = mulberry32(r.seed);
-      const p = Math.min(0.95, Math.max(0.02, lawOf(r.prompt.text) + 0.2 * (rand() - 0.5)));
-      const refuse = rand() < p;
-      const firstToken: FirstTokenRecord = { labelMass: { offensive: (1 - p) / 2, not_offensive: (1 - p) / 2 }, answerMass: 1 - p, refusalMass: p, topK: [] };
-      const text = refuse ? "I'm sorry, but I can't help with that." : rand() < 0.5 ? "offensive" : "not offensive";
-      return { text, firstToken, generatedTokens: 3, latencyMs: 0 };
-    }),
-    dispose: async () => {},
-  };
-}
+import { lawBackend } from "./law-backend.ts";
 
 export const GOLDEN_DESIGNS = {
   blocked: "{ design: blocked, cells: 30, seed: 5 }",

@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import { loadStudy, REPO_ROOT } from "../../spec/study.ts";
 import { openDb } from "../../store/db.ts";
 import { runStudy } from "../../run/run.ts";
-import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
+import { DEFAULT_RULES } from "../../detect/index.ts";
+import { defaultDetectors } from "../../run/detectors.ts";
 import { parseLaw, writePlantedGguf, explainPrompt, type Law } from "../../plant/index.ts";
 import { analyze } from "../../stats/analyze.ts";
 import { finishedTrials } from "../../store/trials.ts";
@@ -47,7 +48,7 @@ export function registerDemo(program: Command): void {
       try {
         await runStudy(db, study, {
           models: models.map(({ id, source }) => ({ id, source })),
-          detectors: [getDetector(DEFAULT_RULES), getDetector("first-token@1")],
+          detectors: defaultDetectors(),
           command: "frh demo", onEvent: (e) => progress.onEvent(e),
         });
         progress.stop();

@@ -5,7 +5,7 @@ import { openDb } from "../../store/db.ts";
 import { runStudy } from "../../run/run.ts";
 import type { SequentialOutcome } from "../../run/sequential.ts";
 import { preflight } from "../../backends/index.ts";
-import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
+import { defaultDetectors } from "../../run/detectors.ts";
 import { createProgress } from "../progress.ts";
 import { intOption, collect } from "../options.ts";
 
@@ -30,7 +30,7 @@ export function registerRun(program: Command): void {
       if (o.seed !== undefined) study.sampling = { ...study.sampling, seed: o.seed };
       const models = (o.model as string[]).map((m) => modelRef(m, process.cwd()));
       for (const m of models.length ? models : study.models) await preflight(m.source);
-      const detectors = [getDetector(DEFAULT_RULES), getDetector("first-token@1")];
+      const detectors = defaultDetectors();
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
       const db = openDb(dbPath);
       let stop = false;
