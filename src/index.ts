@@ -25,6 +25,7 @@ export { analysisRows, type StoredRow, type RowQuery } from "./store/analysis-ro
 export { finishedTrials, statusCounts, storedResponses, saveDetections, controlPersona, type TrialRecord, type StatusCounts, type StoredTrial } from "./store/trials.ts";
 export { lastSampling, type StoredSampling } from "./store/runs.ts";
 export { pickDetector } from "./store/detectors.ts";
+export { exportStore, toCsv } from "./store/export.ts";
 
 // analysis
 export { analyze, type AnalyzeOptions } from "./stats/analyze.ts";
