@@ -15,6 +15,7 @@ export { expandPlan } from "./spec/design.ts";
 export { runStudy, trialId, trialSeed, type RunOptions, type RunEvent, type RunSummary } from "./run/run.ts";
 export type { SequentialOutcome } from "./run/sequential.ts";
 export { defaultDetectors } from "./run/detectors.ts";
+export { rescoreStore, type RescoreSummary } from "./run/rescore.ts";
 export { provenance, toolVersion } from "./run/provenance.ts";
 export { loadBackend, preflight, backendKind, type BackendOptions, type BackendKind } from "./backends/index.ts";
 export { getDetector, listDetectors, DEFAULT_RULES } from "./detect/index.ts";
@@ -29,7 +30,7 @@ export { exportStore, toCsv } from "./store/export.ts";
 
 // analysis
 export { analyze, type AnalyzeOptions } from "./stats/analyze.ts";
-export { analyzeStore, analyzeFile, analysisJson, rowsFromFile, fileDetector, readDetectorError, sequentialFromDb, type SourceAnalysis, type SourceAnalysisOptions, type SequentialTrace } from "./analysis/index.ts";
+export { analyzeStore, analyzeFile, analysisJson, rowsFromFile, fileDetector, readDetectorError, sequentialFromDb, sequentialStatus, type SourceAnalysis, type SourceAnalysisOptions, type SequentialTrace, type SequentialStatus } from "./analysis/index.ts";
 export type { AnalysisRow, AnalysisResult } from "./stats/types.ts";
 export type { DetectorErrorCounts } from "./stats/misclassification.ts";
 
@@ -38,6 +39,11 @@ export { buildReportInput, type ReportOptions } from "./report/build/input.ts";
 export { storeReport, type StoreReportOptions } from "./report/build/report.ts";
 export { renderHtml, renderMarkdown, type ReportInput } from "./report/index.ts";
 export { formatAnalysis } from "./report/text/analysis.ts";
+
+// planted-truth models and the demo
+export { readLawFile, plantGguf, explainPrompt, type Law } from "./plant/index.ts";
+export { demoModels, type DemoModel } from "./plant/demo.ts";
+export { demoSummary, type DemoSummary } from "./analysis/demo.ts";
 
 // shared vocabulary and errors
 export type * from "./types.ts";

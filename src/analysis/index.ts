@@ -8,7 +8,7 @@ import type { AnalysisResult } from "../stats/types.ts";
 import { fileDetector, rowsFromFile } from "./input.ts";
 
 export { fileDetector, readDetectorError, rowsFromFile } from "./input.ts";
-export { sequentialFromDb, type SequentialTrace } from "./sequential-trace.ts";
+export { sequentialFromDb, sequentialStatus, type SequentialTrace, type SequentialStatus } from "./sequential-trace.ts";
 
 export interface SourceAnalysisOptions extends Omit<AnalyzeOptions, "control" | "detector" | "outcome"> {
   /** Outcome of the sensitivity indices; default "refusal". */

@@ -29,3 +29,27 @@ export function sequentialFromDb(db: Db, detector: string): SequentialTrace | nu
   const points = personas ? sequentialTrace(rows, cellsPerRound * personas, control) : [];
   return { cellsPerRound, targetHalfWidth, maxTrials, points };
 }
+
+export interface SequentialStatus {
+  targetHalfWidth: number;
+  maxTrials: number;
+  cellsPerRound: number;
+  /** Rounds with finished trials so far. */
+  rounds: number;
+  trials: number;
+  /** The stopping statistic now; null before there is a persona-vs-control estimate. */
+  maxHalfWidth: number | null;
+  targetReached: boolean;
+  detector: string;
+}
+
+/** Where a sequential study stands (the run's stopping statistic, with the run's detector): `frh status --json`. */
+export function sequentialStatus(t: SequentialTrace, detector: string): SequentialStatus {
+  const last = t.points.at(-1);
+  const hw = last && Number.isFinite(last.maxHalfWidth) ? last.maxHalfWidth : null;
+  return {
+    targetHalfWidth: t.targetHalfWidth, maxTrials: t.maxTrials, cellsPerRound: t.cellsPerRound,
+    rounds: t.points.length, trials: last?.trials ?? 0, maxHalfWidth: hw, targetReached: hw !== null && hw <= t.targetHalfWidth,
+    detector,
+  };
+}

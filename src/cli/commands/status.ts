@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { openDb } from "../../store/db.ts";
 import { statusCounts } from "../../store/trials.ts";
 import { DEFAULT_RULES } from "../../detect/index.ts";
-import { sequentialFromDb, type SequentialTrace } from "../../analysis/sequential-trace.ts";
+import { sequentialFromDb, sequentialStatus, type SequentialStatus } from "../../analysis/sequential-trace.ts";
 
 export function registerStatus(program: Command): void {
   program
@@ -15,16 +15,17 @@ export function registerStatus(program: Command): void {
       const db = openDb(resolve(o.db), { mustExist: true, readonly: true });
       try {
         const s = statusCounts(db);
-        const seq = sequentialFromDb(db, DEFAULT_RULES);
+        const trace = sequentialFromDb(db, DEFAULT_RULES);
+        const seq = trace ? sequentialStatus(trace, DEFAULT_RULES) : null;
         if (o.json) {
-          process.stdout.write(JSON.stringify(seq ? { ...s, sequential: sequentialStatus(seq) } : s, null, 2) + "\n");
+          process.stdout.write(JSON.stringify(seq ? { ...s, sequential: seq } : s, null, 2) + "\n");
           return;
         }
         const lines = [`planned ${s.planned}   done ${s.done}   failed ${s.failed}   pending ${s.pending}   (${s.runs} run${s.runs === 1 ? "" : "s"})`];
         for (const m of s.byModel) lines.push(`  ${m.model.padEnd(30)} planned ${String(m.planned).padStart(6)}  done ${String(m.done).padStart(6)}  failed ${String(m.failed).padStart(5)}`);
         if (s.lastRun) lines.push(`last run #${s.lastRun.runId}: ${s.lastRun.status}, started ${s.lastRun.startedAt}${s.lastRun.finishedAt ? `, finished ${s.lastRun.finishedAt}` : ""}`);
         if (s.detectors.length) lines.push(`detectors: ${s.detectors.join(", ")}`);
-        if (seq) lines.push(sequentialText(sequentialStatus(seq)));
+        if (seq) lines.push(sequentialText(seq));
         process.stdout.write(lines.join("\n") + "\n");
       } finally {
         db.close();
@@ -32,18 +33,7 @@ export function registerStatus(program: Command): void {
     });
 }
 
-/** Where a sequential study stands (the run's stopping statistic, with the run's detector). */
-function sequentialStatus(t: SequentialTrace) {
-  const last = t.points.at(-1);
-  const hw = last && Number.isFinite(last.maxHalfWidth) ? last.maxHalfWidth : null;
-  return {
-    targetHalfWidth: t.targetHalfWidth, maxTrials: t.maxTrials, cellsPerRound: t.cellsPerRound,
-    rounds: t.points.length, trials: last?.trials ?? 0, maxHalfWidth: hw, targetReached: hw !== null && hw <= t.targetHalfWidth,
-    detector: DEFAULT_RULES,
-  };
-}
-
-function sequentialText(q: ReturnType<typeof sequentialStatus>): string {
+function sequentialText(q: SequentialStatus): string {
   const now = q.maxHalfWidth === null ? "no persona-vs-control estimate yet" : `widest persona-vs-control CI half-width ${q.maxHalfWidth.toFixed(3)} after ${q.trials} trials in ${q.rounds} round${q.rounds === 1 ? "" : "s"}`;
   return `sequential design: 'planned' counts only the rounds drawn so far; rounds are drawn until the half-width is ≤ ${q.targetHalfWidth} or ${q.maxTrials} trials.\n` +
     `  now: ${now}${q.targetReached ? " — target reached" : ""}`;
