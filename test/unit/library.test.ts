@@ -97,3 +97,23 @@ test("src/index.ts never reaches src/cli/ (transitively)", () => {
   assert.ok(reached.includes("src/run/run.ts") && reached.includes("src/report/build/input.ts"), "the walk follows imports");
   assert.deepEqual(reached.filter((f) => f.startsWith("src/cli/")), []);
 });
+
+test("lastSampling: the design as run (a seed override included); rows without it fall back to the study text", async () => {
+  const study = loadStudy(writeTinyStudy({ sampling: "{ design: sequential, cellsPerRound: 3, targetHalfWidth: 0.3, maxTrials: 24 }", items: 6 }).study);
+  study.sampling = { ...study.sampling, seed: 11 };   // as `frh run --seed 11` does
+  const db = openDb(join(mkdtempSync(join(tmpdir(), "frh-lib-")), "s.sqlite"));
+  try {
+    await runStudy(db, study, { models: [{ id: "m1", source: "/mock/m1" }], detectors: defaultDetectors(), loadBackend: async (s) => lawBackend(s) });
+    assert.deepEqual(lastSampling(db), { design: "sequential", cellsPerRound: 3, targetHalfWidth: 0.3, maxTrials: 24, seed: 11 });
+    // a row as stores before issue 12 wrote it: no settings.sampling; the study text has no seed (read as 0, as then)
+    db.prepare(`UPDATE runs SET settings = json_remove(settings, '$.sampling')`).run();
+    assert.deepEqual(lastSampling(db), { design: "sequential", seed: 0, cellsPerRound: 3, targetHalfWidth: 0.3, maxTrials: 24 });
+    db.prepare(`UPDATE runs SET study_text = 'sampling: [unclosed'`).run();
+    assert.deepEqual(lastSampling(db), { design: "unknown", seed: 0 });
+  } finally {
+    db.close();
+  }
+  const empty = openDb(join(mkdtempSync(join(tmpdir(), "frh-lib-")), "e.sqlite"));
+  assert.equal(lastSampling(empty), null);
+  empty.close();
+});
