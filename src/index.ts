@@ -39,6 +39,8 @@ export { buildReportInput, type ReportOptions } from "./report/build/input.ts";
 export { storeReport, type StoreReportOptions } from "./report/build/report.ts";
 export { renderHtml, renderMarkdown, type ReportInput } from "./report/index.ts";
 export { formatAnalysis } from "./report/text/analysis.ts";
+export { formatReport as formatDetectorEval, toJson as detectorEvalJson } from "./report/text/detect-eval.ts";
+export { evaluate, leaveOneGroupOut, loadLabelledCsv, type EvalReport, type LomoReport } from "./detect/eval.ts";
 
 // planted-truth models and the demo
 export { readLawFile, plantGguf, explainPrompt, type Law } from "./plant/index.ts";

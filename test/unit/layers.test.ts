@@ -28,7 +28,7 @@ const LAYERS: Record<string, Layer> = {
   analysis: { may: [...base, "spec", "stats", "store", "plant"], packages: ["node:path", "csv-parse/sync", "zod"] },
   // renderers: pure functions of a ReportInput (no I/O, no package), see report/purity.test.ts
   report: { may: ["report", "stats/types.ts"], packages: [] },
-  "report/text": { may: ["stats/types.ts"], packages: [] },
+  "report/text": { may: ["stats/types.ts", "detect/metrics.ts", "detect/eval.ts"], packages: [] },
   // gathering a ReportInput from a store
   "report/build": { may: [...base, "report", "report/text", "spec", "stats", "store", "run", "analysis"], packages: [] },
   "index.ts": { may: ["*"], packages: [] },
