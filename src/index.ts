@@ -24,7 +24,7 @@ export { getDetector, listDetectors, DEFAULT_RULES } from "./detect/index.ts";
 export { openDb, SCHEMA_VERSION, type Db, type OpenOptions } from "./store/db.ts";
 export { analysisRows, type StoredRow, type RowQuery } from "./store/analysis-rows.ts";
 export { finishedTrials, statusCounts, storedResponses, saveDetections, controlPersona, type TrialRecord, type StatusCounts, type StoredTrial } from "./store/trials.ts";
-export { lastSampling, type StoredSampling } from "./store/runs.ts";
+export { lastSampling, lastRunDetector, type StoredSampling } from "./store/runs.ts";
 export { pickDetector } from "./store/detectors.ts";
 export { exportStore, toCsv } from "./store/export.ts";
 

@@ -41,3 +41,14 @@ function fromStudyText(text: string): StoredSampling {
     ...(s?.design === "sequential" ? { cellsPerRound: num("cellsPerRound"), targetHalfWidth: num("targetHalfWidth"), maxTrials: num("maxTrials") } : {}),
   };
 }
+
+/**
+ * The detector the last run decided with (its first: the sequential stopping rule reads it), from
+ * settings.detectors (stored since the first release); null when the store has no run.
+ */
+export function lastRunDetector(db: Db): string | null {
+  const settings = db.prepare(`SELECT settings FROM runs ORDER BY run_id DESC LIMIT 1`).pluck().get() as string | undefined;
+  if (settings === undefined) return null;
+  const detectors = (JSON.parse(settings) as { detectors?: unknown }).detectors;
+  return Array.isArray(detectors) && typeof detectors[0] === "string" ? detectors[0] : null;
+}

@@ -29,6 +29,44 @@ export function finishRun(db: Db, runId: number, status: "done" | "failed" | "in
   db.prepare(`UPDATE runs SET finished_at = ?, status = ?, error = ? WHERE run_id = ?`).run(now(), status, error ?? null, runId);
 }
 
+/** A backend fallback as stored with its run (in runs.settings.fallbacks). */
+export interface RunFallback {
+  runId: number;
+  /** The `model` factor level. */
+  model: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Records a backend fallback in the run's provenance: appended to runs.settings.fallbacks (the settings the run
+ * actually ran with), once per model and code.
+ */
+export function recordFallback(db: Db, runId: number, f: Omit<RunFallback, "runId">): void {
+  db.transaction(() => {
+    const text = db.prepare(`SELECT settings FROM runs WHERE run_id = ?`).pluck().get(runId) as string | undefined;
+    if (text === undefined) return;
+    const settings = JSON.parse(text) as { fallbacks?: Omit<RunFallback, "runId">[] };
+    const list = settings.fallbacks ?? [];
+    if (list.some((x) => x.model === f.model && x.code === f.code)) return;
+    list.push({ model: f.model, code: f.code, message: f.message });
+    db.prepare(`UPDATE runs SET settings = ? WHERE run_id = ?`).run(JSON.stringify({ ...settings, fallbacks: list }), runId);
+  })();
+}
+
+/** Every fallback recorded by any run of the store, in run order. */
+export function runFallbacks(db: Db): RunFallback[] {
+  const rows = db.prepare(`SELECT run_id, settings FROM runs ORDER BY run_id`).all() as { run_id: number; settings: string }[];
+  const out: RunFallback[] = [];
+  for (const r of rows) {
+    let list: unknown;
+    try { list = (JSON.parse(r.settings) as { fallbacks?: unknown }).fallbacks; } catch { continue; }
+    if (!Array.isArray(list)) continue;
+    for (const f of list as Omit<RunFallback, "runId">[]) out.push({ runId: r.run_id, model: String(f.model), code: String(f.code), message: String(f.message) });
+  }
+  return out;
+}
+
 export function upsertModel(db: Db, modelId: string, info: ModelInfo): void {
   db.prepare(`INSERT INTO models (model_sha256, model_id, path, backend, name, chat_template, details, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(model_sha256) DO UPDATE SET model_id = excluded.model_id, path = excluded.path`).run(
@@ -123,6 +161,10 @@ export interface StatusCounts {
   runs: number;
   lastRun: { runId: number; status: string; startedAt: string; finishedAt: string | null } | null;
   detectors: string[];
+  /** Slower equivalent paths the backends fell back to, per run (see recordFallback). */
+  fallbacks: RunFallback[];
+  /** Failed trials grouped by model and item, most first (at most 10 groups), with one stored error each. */
+  failures: { model: string; item: string; trials: number; error: string }[];
 }
 
 export function statusCounts(db: Db): StatusCounts {
@@ -136,7 +178,9 @@ export function statusCounts(db: Db): StatusCounts {
   return {
     planned: c.planned, done, failed, pending: c.planned - done - failed,
     byModel: byModel.map((m) => ({ ...m, done: m.done ?? 0, failed: m.failed ?? 0 })),
-    runs, lastRun: last ?? null, detectors,
+    runs, lastRun: last ?? null, detectors, fallbacks: runFallbacks(db),
+    failures: db.prepare(`SELECT model, item, COUNT(*) trials, MAX(error) error FROM trials WHERE status = 'failed'
+      GROUP BY model, item ORDER BY trials DESC, model, item LIMIT 10`).all() as StatusCounts["failures"],
   };
 }
 

@@ -1,5 +1,5 @@
 // A store built from fixed inputs (the tiny study, a seeded mock backend with a known refusal law per persona) and
-// the outputs the CLI prints from it. The golden files under test/fixtures/golden/ were written by this helper on
+// the outputs the CLI prints from it. The golden files under test/fixtures/golden-outputs/ were written by this helper on
 // the code before the library refactor (issue 12), so a test comparing against them shows that analyses, exports
 // and reports did not change. A mock, not a model: the point is byte-identical outputs, and a mock is exact and fast.
 import { mkdtempSync } from "node:fs";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { loadStudy } from "../../src/spec/study.ts";
 import { openDb } from "../../src/store/db.ts";
 import { runStudy } from "../../src/run/run.ts";
-import { getDetector, DEFAULT_RULES } from "../../src/detect/index.ts";
+import { getDetector } from "../../src/detect/index.ts";
 import { main } from "../../src/cli/main.ts";
 import { writeTinyStudy } from "./study.ts";
 import { lawBackend } from "./law-backend.ts";
@@ -26,7 +26,8 @@ export async function buildGoldenStore(design: keyof typeof GOLDEN_DESIGNS): Pro
   try {
     await runStudy(db, study, {
       models: [{ id: "m1", source: "/mock/m1" }, { id: "m2", source: "/mock/m2" }], batch: 8,
-      detectors: [getDetector(DEFAULT_RULES), getDetector("first-token@1")], command: "golden",
+      // rules@3: the newest rules version when the golden outputs were written (a fixed set, not the default)
+      detectors: [getDetector("rules@3"), getDetector("first-token@1")], command: "golden",
       loadBackend: async (source) => lawBackend(source),
     });
   } finally {

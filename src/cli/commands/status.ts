@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { resolve } from "node:path";
 import { openDb } from "../../store/db.ts";
 import { statusCounts } from "../../store/trials.ts";
+import { lastRunDetector } from "../../store/runs.ts";
 import { DEFAULT_RULES } from "../../detect/index.ts";
 import { sequentialFromDb, sequentialStatus, type SequentialStatus } from "../../analysis/sequential-trace.ts";
 
@@ -15,16 +16,29 @@ export function registerStatus(program: Command): void {
       const db = openDb(resolve(o.db), { mustExist: true, readonly: true });
       try {
         const s = statusCounts(db);
-        const trace = sequentialFromDb(db, DEFAULT_RULES);
-        const seq = trace ? sequentialStatus(trace, DEFAULT_RULES) : null;
+        // the stopping statistic with the detector the run decided on (a newer default may have no verdicts here)
+        const detector = lastRunDetector(db) ?? DEFAULT_RULES;
+        const trace = sequentialFromDb(db, detector);
+        const seq = trace ? sequentialStatus(trace, detector) : null;
         if (o.json) {
-          process.stdout.write(JSON.stringify(seq ? { ...s, sequential: seq } : s, null, 2) + "\n");
+          // failures and fallbacks only when there are any: the JSON of a clean store stays as it was
+          const { failures, fallbacks, ...counts } = s;
+          const json = { ...counts, ...(failures.length ? { failures } : {}), ...(fallbacks.length ? { fallbacks } : {}) };
+          process.stdout.write(JSON.stringify(seq ? { ...json, sequential: seq } : json, null, 2) + "\n");
           return;
         }
         const lines = [`planned ${s.planned}   done ${s.done}   failed ${s.failed}   pending ${s.pending}   (${s.runs} run${s.runs === 1 ? "" : "s"})`];
         for (const m of s.byModel) lines.push(`  ${m.model.padEnd(30)} planned ${String(m.planned).padStart(6)}  done ${String(m.done).padStart(6)}  failed ${String(m.failed).padStart(5)}`);
         if (s.lastRun) lines.push(`last run #${s.lastRun.runId}: ${s.lastRun.status}, started ${s.lastRun.startedAt}${s.lastRun.finishedAt ? `, finished ${s.lastRun.finishedAt}` : ""}`);
         if (s.detectors.length) lines.push(`detectors: ${s.detectors.join(", ")}`);
+        if (s.failures.length) {
+          lines.push(`failed trials by item${s.failures.length === 10 ? " (the 10 items with most failures)" : ""}:`);
+          for (const f of s.failures) lines.push(`  ${f.model} / ${f.item}: ${f.trials} failed — ${f.error}`);
+        }
+        if (s.fallbacks.length) {
+          lines.push("backend fallbacks (slower paths, same results up to float rounding):");
+          for (const f of s.fallbacks) lines.push(`  run #${f.runId} ${f.model}: ${f.code} — ${f.message}`);
+        }
         if (seq) lines.push(sequentialText(seq));
         process.stdout.write(lines.join("\n") + "\n");
       } finally {

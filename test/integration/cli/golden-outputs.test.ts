@@ -1,8 +1,8 @@
 // No behaviour change (issue 12): `frh analyze`, `export`, `report` and `status` print byte for byte what the code
 // before the library refactor printed (apart from timestamps and versions), from a store written now and from the
-// store that code wrote (test/fixtures/golden/*/store-before.sqlite, no sampling in runs.settings). A store whose
+// store that code wrote (test/fixtures/golden-outputs/*/store-before.sqlite, no sampling in runs.settings). A store whose
 // study text is blanked gives the same outputs: nothing re-reads the study YAML once the design is stored.
-// Regenerate the golden files only on purpose: node --import tsx test/helpers/write-golden.ts
+// Regenerate the golden files only on purpose: node --import tsx test/helpers/write-golden-outputs.ts
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { loadStudy } from "../../../src/spec/study.ts";
 import { writeTinyStudy } from "../../helpers/study.ts";
 
 const designs = Object.keys(GOLDEN_DESIGNS) as (keyof typeof GOLDEN_DESIGNS)[];
-const goldenDir = (design: string) => join(repoRoot, "test", "fixtures", "golden", design);
+const goldenDir = (design: string) => join(repoRoot, "test", "fixtures", "golden-outputs", design);
 
 async function assertGolden(design: string, db: string, what: string) {
   const outs = await goldenOutputs(db, mkdtempSync(join(tmpdir(), "frh-golden-out-")));
