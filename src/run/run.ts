@@ -13,8 +13,7 @@ import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
-import type { AnalysisRow } from "../stats/types.ts";
-import { finishedTrials } from "../store/trials.ts";
+import { analysisRows } from "../store/analysis-rows.ts";
 
 /** Failed trials announced one by one per model (the rest are counted; `frh status` lists them by item). */
 const FAILURES_TOLD = 3;
@@ -29,8 +28,10 @@ export interface RunOptions {
   limit?: number;
   batch?: number;
   backend?: BackendOptions;
+  /** First: the primary verdict (the sequential design's stopping rule reads it). See run/detectors.ts for the default set. */
   detectors: RefusalDetector[];
-  command: string;
+  /** The command line stored with the run (provenance); default "frh (library)". */
+  command?: string;
   /** Checked between batches: stop cleanly (the run is marked interrupted). */
   shouldStop?: () => boolean;
   onEvent?: (e: RunEvent) => void;
@@ -108,9 +109,10 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
   const prov = provenance();
   const runId = startRun(db, {
-    command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
+    command: opts.command ?? "frh (library)", studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
     toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
-    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null },
+    // sampling: the design as run (overrides applied), so reports and the sequential trace need not re-read the study
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null, sampling: study.sampling },
     takeOver: opts.takeOver,
   });
   const summary: RunSummary = { runId, planned: opts.shard ? 0 : plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
@@ -152,7 +154,7 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
       let round = 0;
       summary.sequential = await runSequential(study, rounds!, {
         run: (trials) => runTrials(trials, cap, round++ % 2 === 1),
-        rows: (ids) => storedRows(db, ids, `${detector.id}@${detector.version}`),
+        rows: (ids) => analysisRows(db, `${detector.id}@${detector.version}`, { ids }),
         shouldStop: () => opts.shouldStop?.() ?? false,
         onRound: (e) => opts.onEvent?.(e),
       });
@@ -195,15 +197,6 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       return { backend, fresh: true };
     },
   };
-}
-
-/** Finished trials among `ids` with one detector's verdicts, as the statistics see them. */
-function storedRows(db: Db, ids: readonly string[], detector: string): AnalysisRow[] {
-  const wanted = new Set(ids);
-  return finishedTrials(db, detector).filter((t) => wanted.has(t.trial_id)).map((t) => ({
-    model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item,
-    refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome,
-  }));
 }
 
 async function runModel(

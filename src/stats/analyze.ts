@@ -14,8 +14,6 @@ import { detectorAgreement, detectorAgreements, DEFAULT_PRIMARY } from "./agreem
 import { calibration } from "./calibration.ts";
 import { correctAnalysis, type DetectorErrorCounts } from "./misclassification.ts";
 
-export { formatAnalysis } from "./format.ts";
-
 export interface AnalyzeOptions {
   /** The no-persona control level of `persona`. */
   control: string;

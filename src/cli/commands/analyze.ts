@@ -1,12 +1,9 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { openDb } from "../../store/db.ts";
-import { controlPersona } from "../../store/trials.ts";
-import { analyze } from "../../stats/analyze.ts";
-import { formatAnalysis } from "../../stats/format.ts";
+import { analysisJson, analyzeFile, analyzeStore, readDetectorError, type SourceAnalysis } from "../../analysis/index.ts";
+import { formatAnalysis } from "../../report/text/analysis.ts";
 import { UsageError } from "../../errors.ts";
-import { pickDetector } from "../detector-choice.ts";
-import { fileDetector, readDetectorError, rowsFromDb, rowsFromFile } from "../analysis-input.ts";
 import { intOption } from "../options.ts";
 
 export function registerAnalyze(program: Command): void {
@@ -26,23 +23,19 @@ export function registerAnalyze(program: Command): void {
     .action((o) => {
       if (!o.db === !o.from) throw new UsageError("give exactly one of --db <file> or --from <file>");
       const detectorError = o.detectorError ? readDetectorError(resolve(o.detectorError)) : null;
-      let rows, control: string, detector: string | null = null;
+      const opts = { control: o.control, outcome: o.outcome, bootstrap: o.bootstrap, seed: o.seed, detectorError, regressionCi: o.regressionCi };
+      let a: SourceAnalysis;
       if (o.db) {
         const db = openDb(resolve(o.db), { mustExist: true, readonly: true });
         try {
-          detector = pickDetector(db, o.detector);
-          rows = rowsFromDb(db, detector);
-          control = o.control ?? controlPersona(db) ?? "control";
+          a = analyzeStore(db, { ...opts, detector: o.detector });
         } finally {
           db.close();
         }
       } else {
-        rows = rowsFromFile(resolve(o.from));
-        control = o.control ?? "control";
-        detector = fileDetector(rows);
+        a = analyzeFile(resolve(o.from), opts);
       }
-      const result = analyze(rows, { control, outcome: o.outcome, bootstrap: o.bootstrap, seed: o.seed, detector, detectorError, regressionCi: o.regressionCi });
-      if (o.json) process.stdout.write(JSON.stringify({ detector, ...result, ...(detectorError ? { detectorError } : {}) }, null, 2) + "\n");
-      else process.stdout.write((detector ? `detector: ${detector}\n` : "") + formatAnalysis(result) + "\n");
+      if (o.json) process.stdout.write(JSON.stringify(analysisJson(a, detectorError), null, 2) + "\n");
+      else process.stdout.write((a.detector ? `detector: ${a.detector}\n` : "") + formatAnalysis(a.result) + "\n");
     });
 }

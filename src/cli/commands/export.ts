@@ -2,9 +2,7 @@ import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { writeFileSync } from "node:fs";
 import { openDb } from "../../store/db.ts";
-import { finishedTrials } from "../../store/trials.ts";
-import { pickDetector } from "../detector-choice.ts";
-import { toCsv } from "../csv.ts";
+import { exportStore } from "../../store/export.ts";
 
 export function registerExport(program: Command): void {
   program
@@ -17,9 +15,7 @@ export function registerExport(program: Command): void {
     .action((o) => {
       const db = openDb(resolve(o.db), { mustExist: true, readonly: true });
       try {
-        const detector = pickDetector(db, o.detector);
-        const rows = finishedTrials(db, detector);
-        const text = o.format === "csv" ? toCsv(rows as unknown as Record<string, unknown>[]) : rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
+        const { detector, rows, text } = exportStore(db, { format: o.format, detector: o.detector });
         if (o.out) {
           writeFileSync(resolve(o.out), text);
           process.stderr.write(`wrote ${rows.length} trials (${detector}) to ${o.out}\n`);

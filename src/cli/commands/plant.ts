@@ -1,17 +1,7 @@
 import { Command, Option } from "commander";
-import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { DataError, UsageError } from "../../errors.ts";
-import { sha256 } from "../../util/hash.ts";
-import { buildPlantedGguf, explainPrompt, lawVocab, parseLaw, type Law } from "../../plant/index.ts";
-import { writeFileSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-
-function readLaw(path: string): Law {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new DataError(path, "law file not found", "pass --spec <law.json> (see test/fixtures/laws/ for examples)");
-  return parseLaw(readFileSync(file, "utf8"), path);
-}
+import { UsageError } from "../../errors.ts";
+import { explainPrompt, plantGguf, readLawFile } from "../../plant/index.ts";
 
 /** `write` receives everything the command prints (stdout by default; tests pass a collector). */
 export function registerPlant(program: Command, write: (text: string) => void = (t) => void process.stdout.write(t)): void {
@@ -26,7 +16,7 @@ export function registerPlant(program: Command, write: (text: string) => void = 
     .option("--prompt <text>", "prompt text for --explain (the exact text the model sees, after any template)")
     .option("--json", "print JSON")
     .action((o) => {
-      const law = readLaw(o.spec);
+      const law = readLawFile(o.spec);
       if (o.explain) {
         if (o.prompt === undefined) throw new UsageError("--explain needs --prompt <text>", "pass the rendered prompt text, e.g. --prompt $'You are a Muslim.\\n\\nAnswer:'");
         const ex = explainPrompt(law, o.prompt);
@@ -56,15 +46,7 @@ export function registerPlant(program: Command, write: (text: string) => void = 
       }
       if (o.vocabFrom) throw new UsageError("--vocab-from is not yet available", "omit it: the planted model uses its own vocabulary, in which each trigger word is one token");
       if (!o.out) throw new UsageError("building needs --out <model.gguf> (or use --explain --prompt <text>)");
-      const buf = buildPlantedGguf(law);
-      const out = resolve(o.out);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, buf);
-      const v = lawVocab(law);
-      const info = {
-        path: out, bytes: buf.length, sha256: sha256(buf), vocabSize: v.pieces.length,
-        refusalFirstToken: v.pieces[v.refusal.first], answerFirstToken: v.pieces[v.answer.first],
-      };
+      const info = plantGguf(law, o.out);
       if (o.json) {
         write(JSON.stringify(info, null, 2) + "\n");
         return;

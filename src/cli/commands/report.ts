@@ -3,9 +3,7 @@ import { resolve } from "node:path";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { openDb } from "../../store/db.ts";
-import { renderHtml, renderMarkdown } from "../../report/index.ts";
-import { pickDetector } from "../detector-choice.ts";
-import { buildReportInput } from "../report-input.ts";
+import { storeReport } from "../../report/build/report.ts";
 import { intOption } from "../options.ts";
 
 export function registerReport(program: Command): void {
@@ -22,8 +20,7 @@ export function registerReport(program: Command): void {
       const db = openDb(dbPath, { mustExist: true, readonly: true });
       let text: string;
       try {
-        const input = buildReportInput(db, { detector: pickDetector(db, o.detector), bootstrap: o.bootstrap });
-        text = o.format === "md" ? renderMarkdown(input) : renderHtml(input);
+        text = storeReport(db, { format: o.format, detector: o.detector, bootstrap: o.bootstrap }).text;
       } finally {
         db.close();
       }

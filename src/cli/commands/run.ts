@@ -5,7 +5,7 @@ import { openDb, closeDb } from "../../store/db.ts";
 import { runStudy, checkShard } from "../../run/run.ts";
 import type { SequentialOutcome } from "../../run/sequential.ts";
 import { preflight } from "../../backends/index.ts";
-import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
+import { defaultDetectors } from "../../run/detectors.ts";
 import { createProgress } from "../progress.ts";
 import { intOption, collect, shardOption } from "../options.ts";
 
@@ -33,7 +33,7 @@ export function registerRun(program: Command): void {
       checkShard(study, o.shard);
       const models = (o.model as string[]).map((m) => modelRef(m, process.cwd()));
       for (const m of models.length ? models : study.models) await preflight(m.source);
-      const detectors = [getDetector(DEFAULT_RULES), getDetector("first-token@1")];
+      const detectors = defaultDetectors();
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
       const db = openDb(dbPath, { study: study.id });
       let stop = false;

@@ -3,8 +3,9 @@ import { resolve } from "node:path";
 import { openDb, closeDb, checkpoint } from "../../store/db.ts";
 import { liveWriter } from "../../store/lock.ts";
 import { statusCounts, storeStudies } from "../../store/trials.ts";
+import { lastRunDetector } from "../../store/runs.ts";
 import { DEFAULT_RULES } from "../../detect/index.ts";
-import { sequentialFromDb, type SequentialTrace } from "../sequential-trace.ts";
+import { sequentialFromDb, sequentialStatus, type SequentialStatus } from "../../analysis/sequential-trace.ts";
 
 export function registerStatus(program: Command): void {
   program
@@ -31,12 +32,15 @@ export function registerStatus(program: Command): void {
         const s = statusCounts(db);
         const writer = liveWriter(db);
         if (s.lastRun && s.lastRun.status === "running" && !writer) s.lastRun.status = "interrupted"; // its process is gone; the next writer records it
-        const seq = sequentialFromDb(db, DEFAULT_RULES);
+        // the stopping statistic with the detector the run decided on (a newer default may have no verdicts here)
+        const detector = lastRunDetector(db) ?? DEFAULT_RULES;
+        const trace = sequentialFromDb(db, detector);
+        const seq = trace ? sequentialStatus(trace, detector) : null;
         if (o.json) {
           // failures and fallbacks only when there are any: the JSON of a clean store stays as it was
           const { failures, fallbacks, ...counts } = s;
           const json = { ...counts, ...(failures.length ? { failures } : {}), ...(fallbacks.length ? { fallbacks } : {}) };
-          process.stdout.write(JSON.stringify(seq ? { ...json, sequential: sequentialStatus(seq) } : json, null, 2) + "\n");
+          process.stdout.write(JSON.stringify(seq ? { ...json, sequential: seq } : json, null, 2) + "\n");
           return;
         }
         const lines = [`planned ${s.planned}   done ${s.done}   failed ${s.failed}   pending ${s.pending}   (${s.runs} run${s.runs === 1 ? "" : "s"})`];
@@ -54,7 +58,7 @@ export function registerStatus(program: Command): void {
           lines.push("backend fallbacks (slower paths, same results up to float rounding):");
           for (const f of s.fallbacks) lines.push(`  run #${f.runId} ${f.model}: ${f.code} — ${f.message}`);
         }
-        if (seq) lines.push(sequentialText(sequentialStatus(seq)));
+        if (seq) lines.push(sequentialText(seq));
         process.stdout.write(lines.join("\n") + "\n");
       } finally {
         db.close();
@@ -62,18 +66,7 @@ export function registerStatus(program: Command): void {
     });
 }
 
-/** Where a sequential study stands (the run's stopping statistic, with the run's detector). */
-function sequentialStatus(t: SequentialTrace) {
-  const last = t.points.at(-1);
-  const hw = last && Number.isFinite(last.maxHalfWidth) ? last.maxHalfWidth : null;
-  return {
-    targetHalfWidth: t.targetHalfWidth, maxTrials: t.maxTrials, cellsPerRound: t.cellsPerRound,
-    rounds: t.points.length, trials: last?.trials ?? 0, maxHalfWidth: hw, targetReached: hw !== null && hw <= t.targetHalfWidth,
-    detector: DEFAULT_RULES,
-  };
-}
-
-function sequentialText(q: ReturnType<typeof sequentialStatus>): string {
+function sequentialText(q: SequentialStatus): string {
   const now = q.maxHalfWidth === null ? "no persona-vs-control estimate yet" : `widest persona-vs-control CI half-width ${q.maxHalfWidth.toFixed(3)} after ${q.trials} trials in ${q.rounds} round${q.rounds === 1 ? "" : "s"}`;
   return `sequential design: 'planned' counts only the rounds drawn so far; rounds are drawn until the half-width is ≤ ${q.targetHalfWidth} or ${q.maxTrials} trials.\n` +
     `  now: ${now}${q.targetReached ? " — target reached" : ""}`;

@@ -17,7 +17,7 @@ import { openDb } from "../../../src/store/db.ts";
 import { runFallbacks, statusCounts } from "../../../src/store/trials.ts";
 import { runStudy, type RunEvent } from "../../../src/run/run.ts";
 import { getDetector, DEFAULT_RULES } from "../../../src/detect/index.ts";
-import { buildReportInput } from "../../../src/cli/report-input.ts";
+import { buildReportInput } from "../../../src/report/build/input.ts";
 import { renderMarkdown } from "../../../src/report/markdown.ts";
 import { renderHtml } from "../../../src/report/html.ts";
 import { writeTinyStudy } from "../../helpers/study.ts";

@@ -1,7 +1,8 @@
 // analyze(): assembly, errors, p_refusal outcome, detector agreement, the text format and the stopping rule.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { analyze, formatAnalysis } from "../../../src/stats/analyze.ts";
+import { analyze } from "../../../src/stats/analyze.ts";
+import { formatAnalysis } from "../../../src/report/text/analysis.ts";
 import { ciHalfWidthsReached, maxCiHalfWidth } from "../../../src/stats/designs.ts";
 import { simulateRows, type LogisticLaw } from "../../../src/stats/simulate.ts";
 import { mulberry32 } from "../../../src/stats/random.ts";

@@ -1,5 +1,5 @@
 // Plain-text rendering of an AnalysisResult for a terminal: every line fits WIDTH columns.
-import type { AnalysisResult, Interval } from "./types.ts";
+import type { AnalysisResult, Interval } from "../../stats/types.ts";
 
 export const WIDTH = 100;
 

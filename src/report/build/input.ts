@@ -1,12 +1,12 @@
 // Gathers a ReportInput from a store: provenance from `runs`/`models`, rows for the analysis, heat cells, examples.
-import YAML from "yaml";
-import type { Db } from "../store/db.ts";
-import { controlPersona, finishedTrials, modelRows, runRows, statusCounts } from "../store/trials.ts";
-import { analyze } from "../stats/analyze.ts";
-import type { ReportInput, HeatRow, ReportExample } from "../report/types.ts";
-import { toolVersion } from "../run/provenance.ts";
-import { rowsFromDb } from "./analysis-input.ts";
-import { sequentialFromDb } from "./sequential-trace.ts";
+import type { Db } from "../../store/db.ts";
+import { controlPersona, finishedTrials, modelRows, runRows, statusCounts } from "../../store/trials.ts";
+import { analysisRows } from "../../store/analysis-rows.ts";
+import { lastSampling } from "../../store/runs.ts";
+import { analyze } from "../../stats/analyze.ts";
+import type { ReportInput, HeatRow, ReportExample } from "../types.ts";
+import { toolVersion } from "../../run/provenance.ts";
+import { sequentialFromDb } from "../../analysis/sequential-trace.ts";
 
 export interface ReportOptions {
   detector: string;
@@ -18,17 +18,12 @@ export interface ReportOptions {
 }
 
 export function buildReportInput(db: Db, opts: ReportOptions): ReportInput {
-  const rows = rowsFromDb(db, opts.detector);
+  const rows = analysisRows(db, opts.detector, { verdicts: true });
   const control = controlPersona(db) ?? "control";
   const analysis = analyze(rows, { control, outcome: "refusal", bootstrap: opts.bootstrap ?? 200, seed: opts.seed ?? 1 });
   const runs = runRows(db);
   const last = runs[runs.length - 1] ?? {};
-  let design = "unknown", seed = 0;
-  try {
-    const spec = YAML.parse(String(last.study_text ?? "")) as { sampling?: { design?: string; seed?: number } };
-    design = spec?.sampling?.design ?? design;
-    seed = spec?.sampling?.seed ?? seed;
-  } catch { /* the study text was validated when stored; a parse failure here only loses the header detail */ }
+  const { design, seed } = lastSampling(db) ?? { design: "unknown", seed: 0 };
   const counts = statusCounts(db);
   const heatMap = new Map<string, HeatRow>();
   for (const r of rows) {
@@ -50,7 +45,7 @@ export function buildReportInput(db: Db, opts: ReportOptions): ReportInput {
   }
   const packages = JSON.parse(String(last.packages ?? "{}")) as Record<string, string>;
   const env = JSON.parse(String(last.environment ?? "{}")) as { node?: string };
-  // sequential design: the precision trace, recomputed from stored trials in plan order (see sequential-trace.ts)
+  // sequential design: the precision trace, recomputed from stored trials in plan order (see analysis/sequential-trace.ts)
   const trace = design === "sequential" ? sequentialFromDb(db, opts.detector) : null;
   const points = trace?.points.filter((p) => Number.isFinite(p.maxHalfWidth)) ?? [];
   return {

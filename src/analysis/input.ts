@@ -1,28 +1,12 @@
-// Rows for the statistics: from a store (one detector's verdicts) or from an export file (jsonl or csv).
+// Analysis inputs read from files: rows from an export file (jsonl or csv), a detector's validation counts.
+// (Rows from a store: store/analysis-rows.ts.)
 import { extname } from "node:path";
 import { parse } from "csv-parse/sync";
 import type { AnalysisRow } from "../stats/types.ts";
-import type { Db } from "../store/db.ts";
-import { finishedTrials } from "../store/trials.ts";
 import { DataError } from "../errors.ts";
 import { readText } from "../spec/files.ts";
 import { z } from "zod";
 import { checkCounts, type DetectorErrorCounts } from "../stats/misclassification.ts";
-
-/** One detector's verdicts as the rows; `verdicts` carries every stored detector's, for the agreement matrix. */
-export function rowsFromDb(db: Db, detector: string): AnalysisRow[] {
-  const all = new Map<string, Record<string, { outcome: string; refusal: 0 | 1 }>>();
-  const stmt = db.prepare(`SELECT d.trial_id, d.detector, d.outcome, d.refusal FROM detections d JOIN trials t ON t.trial_id = d.trial_id WHERE t.status = 'done'`);
-  for (const v of stmt.iterate() as Iterable<{ trial_id: string; detector: string; outcome: string; refusal: 0 | 1 }>) {
-    let m = all.get(v.trial_id);
-    if (!m) all.set(v.trial_id, (m = {}));
-    m[v.detector] = { outcome: v.outcome, refusal: v.refusal };
-  }
-  return finishedTrials(db, detector).map((t) => ({
-    model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item,
-    refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome, verdicts: all.get(t.trial_id),
-  }));
-}
 
 const REQUIRED = ["model", "persona", "task", "paraphrase", "item", "refusal"] as const;
 

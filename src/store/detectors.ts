@@ -1,5 +1,5 @@
 // Which stored detector an analysis or export reads: the one asked for, else the newest rules version.
-import type { Db } from "../store/db.ts";
+import type { Db } from "./db.ts";
 import { HarnessError, didYouMean } from "../errors.ts";
 
 export function pickDetector(db: Db, wanted?: string): string {

@@ -1,0 +1,61 @@
+// No behaviour change (issue 12): `frh analyze`, `export`, `report` and `status` print byte for byte what the code
+// before the library refactor printed (apart from timestamps and versions), from a store written now and from the
+// store that code wrote (test/fixtures/golden-outputs/*/store-before.sqlite, no sampling in runs.settings). A store whose
+// study text is blanked gives the same outputs: nothing re-reads the study YAML once the design is stored.
+// Regenerate the golden files only on purpose: node --import tsx test/helpers/write-golden-outputs.ts
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { buildGoldenStore, goldenOutputs, GOLDEN_DESIGNS } from "../../helpers/golden-store.ts";
+import { repoRoot } from "../../helpers/shared.ts";
+import { loadStudy } from "../../../src/spec/study.ts";
+import { writeTinyStudy } from "../../helpers/study.ts";
+
+const designs = Object.keys(GOLDEN_DESIGNS) as (keyof typeof GOLDEN_DESIGNS)[];
+const goldenDir = (design: string) => join(repoRoot, "test", "fixtures", "golden-outputs", design);
+
+async function assertGolden(design: string, db: string, what: string) {
+  const outs = await goldenOutputs(db, mkdtempSync(join(tmpdir(), "frh-golden-out-")));
+  assert.deepEqual(Object.keys(outs).sort(), ["analyze.json", "analyze.txt", "export.csv", "export.jsonl", "report.html", "report.md", "status.json"]);
+  for (const [name, text] of Object.entries(outs)) {
+    const want = readFileSync(join(goldenDir(design), name), "utf8");
+    assert.ok(text.length > 100, `${design}/${name}: output too short to compare`);
+    assert.equal(text, want, `${design}/${name} differs (${what})`);
+  }
+}
+
+const scratch = (src: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), "frh-golden-copy-")), "s.sqlite");
+  copyFileSync(src, path);
+  return path;
+};
+
+for (const design of designs) {
+  test(`${design}: a store written now prints the golden outputs, and stores the design as run`, async () => {
+    const db = await buildGoldenStore(design);
+    await assertGolden(design, db, "fresh store");
+    const d = new Database(db, { readonly: true });
+    const settings = JSON.parse((d.prepare(`SELECT settings FROM runs`).pluck().get() as string));
+    d.close();
+    const study = loadStudy(writeTinyStudy({ sampling: GOLDEN_DESIGNS[design], items: 24 }).study);
+    assert.deepEqual(settings.sampling, study.sampling);
+    // the design comes from settings, not the study text: blank the text, same outputs
+    const blank = scratch(db);
+    const w = new Database(blank);
+    w.prepare(`UPDATE runs SET study_text = ''`).run();
+    w.close();
+    await assertGolden(design, blank, "study text blanked");
+  });
+
+  test(`${design}: the store written before the refactor (no stored design) prints the golden outputs`, async () => {
+    const old = scratch(join(goldenDir(design), "store-before.sqlite"));
+    const d = new Database(old, { readonly: true });
+    const settings = JSON.parse((d.prepare(`SELECT settings FROM runs`).pluck().get() as string));
+    d.close();
+    assert.equal(settings.sampling, undefined, "the old store has no stored design: the study-text fallback is what is tested");
+    await assertGolden(design, old, "store written before");
+  });
+}
