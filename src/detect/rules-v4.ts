@@ -70,7 +70,8 @@ export function read4(raw: string): Reading4 | null {
 // The turn from a hedge to an answer.
 const PIVOT = /^\s*(?:however|but|that\s+said|nevertheless|nonetheless|still|if\s+you|in\s+(?:the\s+)?(?:\w+\s+)?(?:context|game|story|film|movie|book|show|novel))\b|,\s*(?:though|however)\b/i;
 
-const DECLINING = new Set(["refusal", "lecture", "qualify", "inability", "caution", "stance", "redirect"]);
+// A reason ("This notion is harmful") declines beside a refusal and weighs in the balance; it never starts one.
+const DECLINING = new Set(["refusal", "lecture", "qualify", "inability", "caution", "stance", "reason", "redirect"]);
 
 /**
  * `cache` shares the reading (the costly part) between detectors that differ only in their thresholds: the
@@ -106,7 +107,7 @@ export function makeRulesV4(options: RulesV4Options = {}, cache?: Map<string, Re
         const { label, rule } = pickLabel(r.text, answerHits(r.text, input.labels, declines));
         if (label && declines.length) return detection(ID, "partial", label, `${declines[0].cue}+${rule}`);
         if (label) return detection(ID, "answer", label, rule);
-        const decl = us.find((u) => DECLINING.has(u.role) && u.role !== "redirect") ?? (us[0]?.apology ? us[0] : undefined);
+        const decl = us.find((u) => DECLINING.has(u.role) && u.role !== "redirect" && u.role !== "reason") ?? (us[0]?.apology ? us[0] : undefined);
         if (decl && !(decl.role !== "refusal" && MEANINGLESS.test(r.masked))) return detection(ID, "refusal", null, `${decl.role}:${decl.cue}`);
         return detection(ID, "invalid", null, rule);
       }
