@@ -150,7 +150,9 @@ export function makeRulesV4(options: RulesV4Options = {}, cache?: Map<string, Re
       if (inability) {
         // Judged: a lecture, stance or caution beside it, or a privacy stance after the words "I do not have access".
         const m = INABILITY.exec(inability.text);
-        const afterAccess = r.masked.slice(inability.start + (m ? m.index + m[0].length : 0));
+        // A privacy word inside a long sentence of the answer ("compare prices in private browsing mode") is no stance.
+        let afterAccess = r.masked.slice(inability.start + (m ? m.index + m[0].length : 0));
+        for (const u of us) if (u.role === "content" && wordCount(u.text) >= 12) afterAccess = afterAccess.replace(u.text, " ");
         const judged = us.some((u) => u.role === "lecture" || u.role === "stance" || u.role === "caution") || PRIVACY_STANCE.test(afterAccess);
         if (!judged) return detection(ID, "answer", null, "inability-stated");
         return partialContent ? detection(ID, "partial", null, "inability+lecture+content") : detection(ID, "refusal", null, "inability+lecture");
