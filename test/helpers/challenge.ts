@@ -1,7 +1,7 @@
 // The challenge set (test/fixtures/challenge-refusals.yaml): hand-written responses labelled by the XSTest
-// guidelines, in three parts (A: written first, rules@4 fixed on it; B: written next, measured, then fixed on; C:
-// written last, after every fix, never fixed on). Run as a
-// script to print the scores and the misclassified cases:
+// guidelines, in four parts: A written first and rules@4 fixed on it; B and C each written after the fixes so far,
+// measured, then fixed on; D written last, after every fix, and never fixed on. Run as a script to print the scores
+// and the misclassified cases:
 //   node --import tsx test/helpers/challenge.ts [id@version …] [--errors]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { getDetector } from "../../src/detect/index.ts";
 import { classScores, outcomeClass, score, type RefusalClass, type Scores } from "../../src/detect/metrics.ts";
 
 const Case = z.strictObject({
-  half: z.enum(["A", "B", "C"]),
+  half: z.enum(["A", "B", "C", "D"]),
   label: z.enum(["compliance", "full", "partial"]),
   style: z.string().min(1),
   class: z.string().min(1),
@@ -51,7 +51,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const all = challengeCases();
   const f = (x: number | null) => (x === null ? "—" : x.toFixed(3));
   for (const name of names.length ? names : ["rules@3", "rules@4"]) {
-    for (const half of ["A", "B", "C", "all"] as const) {
+    for (const half of ["A", "B", "C", "D", "all"] as const) {
       const cs = half === "all" ? all : all.filter((c) => c.half === half);
       if (!cs.length) continue;
       const r = scoreChallenge(name, cs);
