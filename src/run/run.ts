@@ -1,6 +1,6 @@
 // plan → skip done → batch → backend → detect → store. Emits progress events; prints nothing.
 import type { Backend, BackendFallback, Detection, DecodingSettings, GenerationRequest, GenerationResult, ModelRef, PlannedTrial, RefusalDetector } from "../types.ts";
-import { HarnessError } from "../errors.ts";
+import { HarnessError, UsageError } from "../errors.ts";
 import type { Study } from "../spec/study.ts";
 import { expandPlan } from "../spec/design.ts";
 import { buildMessages, promptHash } from "../prompts/render.ts";
@@ -36,6 +36,10 @@ export interface RunOptions {
   onEvent?: (e: RunEvent) => void;
   /** Abort a model when more than this share of its attempted trials failed (after 20 attempts). */
   maxFailureRate?: number;
+  /** Run only shard `index` (1-based) of `count`: the trials whose id falls in it (see inShard). */
+  shard?: { index: number; count: number };
+  /** Clear runs recorded as running on another host (see store/lock.ts). */
+  takeOver?: boolean;
   /** For tests: injects a backend loader. */
   loadBackend?: (source: string, opts: BackendOptions) => Promise<Backend>;
 }
@@ -75,9 +79,30 @@ export function trialSeed(decoding: DecodingSettings, replicate: number, prompt:
   return mixSeed(decoding.seed, replicate, parseInt(sha256(prompt).slice(0, 8), 16));
 }
 
+/**
+ * Shards split the plan by trial id: a trial belongs to shard 1 + (first 52 bits of its id mod n). Ids are sha256
+ * hex, so shards are near-equal, never overlap, and their union is the plan, on any machine, in any order.
+ */
+export function inShard(trialId: string, shard: { index: number; count: number }): boolean {
+  return Number(BigInt(`0x${trialId.slice(0, 13)}`) % BigInt(shard.count)) === shard.index - 1;
+}
+
+/** Throws a usage error for a shard this study cannot take (called before the store is opened, and by runStudy). */
+export function checkShard(study: Study, shard: RunOptions["shard"]): void {
+  if (!shard) return;
+  if (study.sampling.design === "sequential") {
+    throw new UsageError(`--shard cannot split study '${study.id}': its sequential design draws each round from the results of all rounds before it, so shards cannot run apart`,
+      "run a sequential study unsharded, or give it design: random or full to shard it");
+  }
+  if (!(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 1 && shard.index <= shard.count)) {
+    throw new UsageError(`bad shard ${shard.index}/${shard.count}`, "use --shard i/n with 1 ≤ i ≤ n, e.g. --shard 1/4");
+  }
+}
+
 export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
   const models = opts.models && opts.models.length ? opts.models : study.models;
   const sequential = study.sampling.design === "sequential";
+  checkShard(study, opts.shard);
   const rounds = sequential ? roundsWithin(study, models, opts.limit) : null;
   let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
@@ -85,9 +110,10 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   const runId = startRun(db, {
     command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
     toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
-    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models },
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null },
+    takeOver: opts.takeOver,
   });
-  const summary: RunSummary = { runId, planned: plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
+  const summary: RunSummary = { runId, planned: opts.shard ? 0 : plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
   const pool = backendPool(study, opts, (source, f) => {
     // A fallback gives the same numbers more slowly; it is said once and kept with the run's provenance.
     const model = models.find((m) => m.source === source)?.id ?? source;
@@ -96,18 +122,20 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   });
   let totalDone = 0;
   /** Runs trials grouped by model (in `models` order, or reversed: the backend loaded last is used first). */
+  const tally = { total: 0 };
   const runTrials = async (trials: PlannedTrial[], total: number, reverse = false): Promise<{ ids: string[]; stopped: boolean }> => {
     const byModel = new Map<string, PlannedTrial[]>();
     const order = reverse ? [...models].reverse() : models;
     for (const m of order) byModel.set(m.source, []);
     for (const t of trials) byModel.get(t.model.source)!.push(t);
     const ids: string[] = [];
+    tally.total = total;
     for (const [source, mine] of byModel) {
       if (mine.length === 0) continue;
       if (opts.shouldStop?.()) return { ids, stopped: true };
       const { backend, fresh } = await pool.get(source);
-      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, total, fresh);
-      summary.planned += sequential ? res.ids.length : 0;
+      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, tally, fresh);
+      summary.planned += sequential || opts.shard ? res.ids.length : 0;
       summary.ran += res.ran;
       summary.failed += res.failed;
       summary.skipped += res.skipped;
@@ -136,7 +164,8 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
     finishRun(db, runId, summary.interrupted ? "interrupted" : "done");
     return summary;
   } catch (e) {
-    finishRun(db, runId, "failed", (e as Error).message);
+    // A full disk may refuse this write too: the row then stays 'running' and the next open marks it interrupted.
+    try { finishRun(db, runId, "failed", (e as Error).message); } catch { /* keep the first error */ }
     throw e;
   } finally {
     await pool.release();
@@ -179,7 +208,7 @@ function storedRows(db: Db, ids: readonly string[], detector: string): AnalysisR
 
 async function runModel(
   db: Db, runId: number, study: Study, trials: PlannedTrial[], backend: Backend, opts: RunOptions,
-  addDone: (n: number) => number, total: number, announce = true,
+  addDone: (n: number) => number, tally: { total: number }, announce = true,
 ): Promise<{ ran: number; failed: number; skipped: number; stopped: boolean; ids: string[] }> {
   const info = backend.info;
   const modelId = trials[0].model.id;
@@ -195,6 +224,7 @@ async function runModel(
     const id = trialId(info.sha256, text, study.decoding, seed, info.earlyStop ?? "full");
     if (seen.has(id)) { collapsed++; continue; }
     seen.add(id);
+    if (opts.shard && !inShard(id, opts.shard)) { tally.total--; continue; }
     rows.push({
       trialId: id, runId, seq: t.seq, studyId: study.id, model: modelId, modelSha256: info.sha256,
       persona: t.persona.id, personaGroup: t.persona.group, personaIsControl: t.persona.isControl, personaAttributes: t.persona.attributes,
@@ -241,7 +271,7 @@ async function runModel(
     failed += bad.length;
     ran += outcomes.length - bad.length;
     const totalDone = addDone(outcomes.length);
-    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: total });
+    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: tally.total });
   };
   for (const call of calls) {
     if (opts.shouldStop?.()) { stopped = true; break; }

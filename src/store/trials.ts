@@ -1,5 +1,7 @@
 // Writes and reads of runs, models, trials and detections.
-import type { Db } from "./db.ts";
+import { randomUUID } from "node:crypto";
+import { assertStudy, type Db } from "./db.ts";
+import { claimWriter, self } from "./lock.ts";
 import type { Detection, FirstTokenRecord, GenerationResult, ModelInfo, TaskLabel } from "../types.ts";
 
 const now = () => new Date().toISOString();
@@ -15,14 +17,32 @@ export interface RunStart {
   environment: Record<string, unknown>;
   datasets: unknown;
   settings: Record<string, unknown>;
+  /** Clear runs recorded as running on another host (the user says they stopped). */
+  takeOver?: boolean;
 }
 
+/** The studies a store holds trials or runs of (one, in a store frh wrote; legacy stores may pool several). */
+export function storeStudies(db: Db): string[] {
+  return db.prepare(`SELECT study_id FROM runs UNION SELECT study_id FROM trials ORDER BY 1`).pluck().all() as string[];
+}
+
+/**
+ * Registers a run and takes the store's one-writer lock (lock.ts) in one IMMEDIATE transaction. Refuses a store
+ * of another study: status, analyze and report would pool the two.
+ */
 export function startRun(db: Db, r: RunStart): number {
-  const info = db.prepare(`INSERT INTO runs (started_at, status, command, study_id, study_path, study_text, study_sha256, tool_version, packages, environment, datasets, settings)
-    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-    now(), r.command, r.studyId, r.studyPath, r.studyText, r.studySha256, r.toolVersion,
-    JSON.stringify(r.packages), JSON.stringify(r.environment), JSON.stringify(r.datasets), JSON.stringify(r.settings));
-  return Number(info.lastInsertRowid);
+  const me = self();
+  assertStudy(db, db.name, r.studyId);
+  claimWriter(db, db.name, r.takeOver, true);
+  return db.transaction(() => {
+    assertStudy(db, db.name, r.studyId);
+    claimWriter(db, db.name, r.takeOver);
+    const info = db.prepare(`INSERT INTO runs (started_at, status, command, study_id, study_path, study_text, study_sha256, tool_version, packages, environment, datasets, settings, run_uid, pid, host, proc_start)
+      VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      now(), r.command, r.studyId, r.studyPath, r.studyText, r.studySha256, r.toolVersion,
+      JSON.stringify(r.packages), JSON.stringify(r.environment), JSON.stringify(r.datasets), JSON.stringify(r.settings), randomUUID(), me.pid, me.host, me.procStart);
+    return Number(info.lastInsertRowid);
+  }).immediate();
 }
 
 export function finishRun(db: Db, runId: number, status: "done" | "failed" | "interrupted", error?: string): void {
@@ -217,7 +237,7 @@ export function finishedTrials(db: Db, detector: string): TrialRecord[] {
       t.item, t.item_gold, t.replicate, t.placement, t.prompt, t.response, d.answer, d.outcome, d.refusal, t.p_refusal, d.detector, d.rule,
       t.latency_ms, t.generated_tokens
     FROM trials t JOIN detections d ON d.trial_id = t.trial_id AND d.detector = ?
-    WHERE t.status = 'done' ORDER BY t.seq, t.model`).all(detector) as TrialRecord[];
+    WHERE t.status = 'done' ORDER BY t.seq, t.model, t.trial_id`).all(detector) as TrialRecord[];
 }
 
 export interface StoredTrial {
