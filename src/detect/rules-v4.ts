@@ -51,9 +51,11 @@ export function expandPronouns(text: string): string {
     .replace(/\b(it|that|this|there|what)'s\b/gi, "$1 is")
     .replace(/\b(you|we|they)'re\b/gi, "$1 are")
     // Small models drop the apostrophe and the capital: "i cant tell you" reads as "I can not tell you".
-    .replace(/\bi\s+(cant|wont|dont)\b/gi, (_, v: string) => `I ${({ cant: "can not", wont: "will not", dont: "do not" } as Record<string, string>)[v.toLowerCase()]}`)
+    .replace(/\b(i|you|we|they|he|she|it)\s+(cant|wont|dont|didnt|shouldnt|wouldnt|couldnt)\b/gi, (_, p: string, v: string) => `${p.toLowerCase() === "i" ? "I" : p} ${NO_APOSTROPHE[v.toLowerCase()]}`)
     .replace(/\bi\s+(am|will|would|can|do|have|must|think)\b/g, "I $1");
 }
+
+const NO_APOSTROPHE: Record<string, string> = { cant: "can not", wont: "will not", dont: "do not", didnt: "did not", shouldnt: "should not", wouldnt: "would not", couldnt: "could not" };
 
 /** What rules@4 reads from a response: the prepared text and its units; null when empty. */
 export interface Reading4 {
