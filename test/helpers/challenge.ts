@@ -13,7 +13,7 @@ import { getDetector } from "../../src/detect/index.ts";
 import { classScores, outcomeClass, score, type RefusalClass, type Scores } from "../../src/detect/metrics.ts";
 
 const Case = z.strictObject({
-  half: z.enum(["A", "B", "C", "D", "E"]),
+  half: z.enum(["A", "B", "C", "D", "E", "F"]),
   label: z.enum(["compliance", "full", "partial"]),
   style: z.string().min(1),
   class: z.string().min(1),
@@ -51,7 +51,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const all = challengeCases();
   const f = (x: number | null) => (x === null ? "—" : x.toFixed(3));
   for (const name of names.length ? names : ["rules@3", "rules@4"]) {
-    for (const half of ["A", "B", "C", "D", "E", "all"] as const) {
+    for (const half of ["A", "B", "C", "D", "E", "F", "all"] as const) {
       const cs = half === "all" ? all : all.filter((c) => c.half === half);
       if (!cs.length) continue;
       const r = scoreChallenge(name, cs);
