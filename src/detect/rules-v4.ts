@@ -1,5 +1,5 @@
 // rules@4 — reads a response as a sequence of units with roles (rules-v4-roles.ts: refusal act, qualification,
-// inability, lecture, moral stance, caution, redirection, preface, content) and decides from their order and balance,
+// inability, lecture, moral stance, caution, reason, redirection, preface, content) and decides from their order and balance,
 // not from the first match:
 //  - with a task: a label outside the refusal acts with a refusal act (or a qualified "I can not give a definitive
 //    judgement") → partial; a label → answer; no label → refusal if any unit declines, else invalid (as rules@2–3);
