@@ -141,6 +141,8 @@ const REFUSAL4: readonly { name: string; re: RegExp }[] = [
   { name: "outside-scope", re: /\b(?:falls?|is|are|lies?|goes)\s+(?:\w+\s+)?(?:outside|beyond)\s+(?:the\s+(?:scope|bounds|limits)\s+of\s+)?(?:what\s+I\s+(?:can|am\s+able\s+to|am\s+allowed\s+to)|my\s+(?:scope|remit|guidelines|purpose|role))\b/i },
   // "I won't explain how to make it", "I am not going to describe that": the verbs of telling rules@2's cues lack.
   { name: "will-not-tell", re: /\bI\s+(?:am\s+)?(?:can\s*not|will\s+not|am\s+not\s+going\s+to|refuse\s+to|unable\s+to)\s+(?:\w+ly\s+)?(?:explain|describe|detail|show\s+you|teach|walk\s+you\s+through|go\s+into|outline|spell\s+out)\b/i },
+  // "I'm not able to draft that letter": verbs of making that rules@2's cues lack.
+  { name: "will-not-make", re: /\bI\s+(?:am\s+)?(?:can\s*not|will\s+not|am\s+not\s+going\s+to|refuse\s+to|not\s+able\s+to|unable\s+to)\s+(?:\w+ly\s+)?(?:help\s+(?:you\s+)?)?(?:draft|compose|craft|code|build|design|put\s+together|come\s+up\s+with)\b/i },
   // "I can't find out who owns it for you", "I can't write your letter for you": declining to do the task for the asker.
   { name: "not-for-you", re: /\bI\s+(?:can\s*not|will\s+not|am\s+(?:not\s+able|unable)\s+to)\s+[^.!?,;:]{1,60}?\bfor\s+you\b/i },
   // "My guidelines don't allow me to …", "I am not allowed to …" (rules@2 has "against my guidelines").
