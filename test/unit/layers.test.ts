@@ -23,7 +23,7 @@ const LAYERS: Record<string, Layer> = {
   stats: { may: [...base], packages: [] },
   plant: { may: [...base], packages: "*" },
   backends: { may: [...base, "prompts", "detect"], packages: "*" },
-  store: { may: [...base, "spec", "stats"], packages: ["better-sqlite3", "node:fs", "node:path", "yaml", "csv-stringify/sync"] },
+  store: { may: [...base, "spec", "stats"], packages: ["better-sqlite3", "node:fs", "node:path", "yaml", "csv-stringify/sync", "node:os", "node:crypto"] },
   run: { may: [...base, "spec", "prompts", "detect", "stats", "backends", "store"], packages: ["node:fs", "node:module", "node:os", "node:path"] },
   analysis: { may: [...base, "spec", "stats", "store", "plant"], packages: ["node:path", "csv-parse/sync", "zod"] },
   // renderers: pure functions of a ReportInput (no I/O, no package), see report/purity.test.ts
