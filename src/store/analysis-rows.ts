@@ -21,12 +21,12 @@ export interface RowQuery {
   verdicts?: boolean;
 }
 
-/** Finished trials judged by `detector`, ordered by plan position then model. */
+/** Finished trials judged by `detector`, in a total order (plan position, model, trial id), as the export. */
 export function analysisRows(db: Db, detector: string, q: RowQuery = {}): StoredRow[] {
   const rows = db.prepare(`SELECT t.trial_id, t.seq, t.study_id, t.model, t.persona, t.persona_group, t.task, t.paraphrase, t.item,
       d.refusal, t.p_refusal, d.outcome
     FROM trials t JOIN detections d ON d.trial_id = t.trial_id AND d.detector = ?
-    WHERE t.status = 'done' ${q.study !== undefined ? "AND t.study_id = ?" : ""} ORDER BY t.seq, t.model`)
+    WHERE t.status = 'done' ${q.study !== undefined ? "AND t.study_id = ?" : ""} ORDER BY t.seq, t.model, t.trial_id`)
     .all(...[detector, ...(q.study !== undefined ? [q.study] : [])]) as {
       trial_id: string; seq: number; study_id: string; model: string; persona: string; persona_group: string; task: string;
       paraphrase: string; item: string; refusal: 0 | 1; p_refusal: number | null; outcome: string;
