@@ -53,7 +53,11 @@ export function registerDemo(program: Command): void {
         const detector = DEFAULT_RULES;
         const trials = finishedTrials(db, detector);
         const lines: string[] = [`\nDemo: ${trials.length} trials on ${models.length} planted models (${dbPath})`];
-        for (const m of models) lines.push(...modelSummary(m.id, m.law, trials.filter((t) => t.model === m.id)));
+        for (const m of models) {
+          const mine = trials.filter((t) => t.model === m.id);
+          // a small --cells sample can leave a model without cells
+          lines.push(...(mine.length ? modelSummary(m.id, m.law, mine) : [`\nModel ${m.id}: no trials in this sample (raise --cells)`]));
+        }
         const agree = trials.filter((t) => t.p_refusal !== null && (t.p_refusal > 0.5) === (t.refusal === 1)).length;
         lines.push(`\nDetectors: ${detector} and first-token@1 (p_refusal > 0.5) agree on ${agree} of ${trials.length} trials.`);
         const input = buildReportInput(db, { detector, bootstrap: 100 });
