@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { cpus } from "node:os";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { ensureRandomGguf, SHAPE_05B } from "./gguf.ts";
-import { loadLlamaCpp, type GpuChoice, type LlamaCppOptions } from "../src/backends/llamaCpp.ts";
+import { loadLlamaCpp, type GpuChoice, type LlamaCppOptions } from "../src/backends/llamaCpp/index.ts";
 import { loadStudy, type Study } from "../src/spec/study.ts";
 import { expandPlan } from "../src/spec/design.ts";
 import { buildMessages } from "../src/prompts/render.ts";
@@ -141,7 +141,7 @@ async function timeEndToEnd(study: Study, model: ModelRef, n: number, gpu: GpuCh
   let t0 = performance.now();
   const backend = await loadLlamaCpp(model.source, { gpu });
   const requests = buildRequests(study, model, backend, n);
-  const batchSize = Number(backend.info.details.preferredBatch) || 8;
+  const batchSize = backend.info.preferredBatch ?? 8;
   let gen = 0;
   for (const b of runLoopCalls(requests, batchSize)) for (const r of await backend.generate(b)) gen += r.generatedTokens;
   await backend.dispose();
@@ -170,7 +170,7 @@ function table(rows: (string | number)[][]): string {
 async function benchModel(label: string, path: string, study: Study, n: number, gpu: GpuChoice, skipNaive: boolean) {
   const model: ModelRef = { id: label, source: path };
   const probe = await loadLlamaCpp(path, { gpu });
-  const win = benchWindow(buildRequests(study, model, probe), Number(probe.info.details.preferredBatch) || 8, n);
+  const win = benchWindow(buildRequests(study, model, probe), probe.info.preferredBatch ?? 8, n);
   await probe.dispose();
   const { work } = win;
   const requests = work.requests;
@@ -180,7 +180,7 @@ async function benchModel(label: string, path: string, study: Study, n: number, 
   await timeBackend("warm-up", path, gpu ? work : { ...work, calls: [requests.slice(0, 16)], requests: requests.slice(0, 16) }, base);
   const frh = await timeBackend("frh batched (all on)", path, work, base);
   const noReuse = await timeBackend("  without prefix reuse", path, work, { ...base, prefixReuse: false });
-  const noStop = await timeBackend("  without early stop (full text)", path, work, { ...base, fullText: true });
+  const noStop = await timeBackend("  without early stop (full text)", path, work, { ...base, earlyStop: null });
   const fullReads = await timeBackend("  with whole-vocabulary Map reads", path, work, { ...base, reads: "full" });
   const naive = skipNaive ? null : await timeNaive(path, requests, gpu);
   const { minimal, harness } = await timeEndToEnd(study, model, n, gpu);

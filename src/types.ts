@@ -123,15 +123,71 @@ export interface GenerationResult {
   error?: string;
 }
 
-export interface ModelInfo {
-  backend: string;
+/** What every backend reports about a loaded model; the harness reads these typed fields, never `details`. */
+interface ModelInfoBase {
   /** sha256 of the model file (GGUF) or of the model files (ONNX dir), hex. */
   sha256: string;
   path: string;
   name: string;
   chatTemplate: string | null;
   supportsSystem: boolean;
-  details: Record<string, unknown>;
+  /** The early-stop rule that may cut responses short (its name, e.g. "first-sentence@1"), or null for full texts. Part of the trial identity. */
+  earlyStop: string | null;
+  /** Sequences per batch the backend runs best at when --batch is not given; null: the run's default. */
+  preferredBatch: number | null;
+}
+
+/** GGUF facts stored in `models.details` (key order is the stored JSON's: keep it). */
+export interface LlamaCppDetails {
+  chatWrapper: string;
+  architecture: string | undefined;
+  trainContextSize: number;
+  gpu: false | string;
+  /** Same as ModelInfo.earlyStop (stored here since the first release). */
+  earlyStop: string | null;
+  /** Same as ModelInfo.preferredBatch (stored here since the first release). */
+  preferredBatch: number;
+}
+
+/** ONNX facts stored in `models.details` (key order is the stored JSON's: keep it). */
+export interface TransformersDetails {
+  device: string;
+  dtype: string;
+  modelType: string | undefined;
+  /** The graph takes past key values: decoding reuses them instead of re-running the sequence. */
+  kvCache: boolean;
+  inputs: string[];
+}
+
+/** A loaded model's description; `details` (stored verbatim in `models.details`) depends on the backend. */
+export type ModelInfo =
+  | (ModelInfoBase & { backend: "llama.cpp"; details: LlamaCppDetails })
+  | (ModelInfoBase & { backend: "transformers.js"; details: TransformersDetails });
+
+/** A text rule that says when a response's outcome is settled, so generation may stop (see src/detect/early-stop.ts). */
+export interface EarlyStopRule {
+  /** name@version; recorded in the trial identity. */
+  readonly name: string;
+  settled(text: string, watch: Pick<WatchList, "labels" | "refusalOnsets">): boolean;
+}
+
+/**
+ * A backend could not use a faster path and fell back to a slower one that gives the same numbers (e.g. one
+ * sequence at a time). Warned once and stored with the run, so a slow or odd run can be explained later.
+ */
+export interface BackendFallback {
+  /** Stable name of the fallback, e.g. "one-sequence" or "full-vocabulary-reads". */
+  code: string;
+  /** What happened, why, and what it costs, in one sentence. */
+  message: string;
+}
+
+export interface GenerateOptions {
+  /**
+   * Called once per request as soon as its result is final (any order; `index` is its position in the request
+   * list), so the caller can store finished work while the rest still runs. The returned array is unchanged.
+   */
+  onResult?: (index: number, result: GenerationResult) => void;
 }
 
 /** A loaded model: batch in, batch out, results in request order. */
@@ -139,7 +195,7 @@ export interface Backend {
   readonly info: ModelInfo;
   /** Renders chat messages with the model's own chat template (or the plain-text fallback). */
   render(messages: ChatMessage[]): string;
-  generate(requests: GenerationRequest[]): Promise<GenerationResult[]>;
+  generate(requests: GenerationRequest[], opts?: GenerateOptions): Promise<GenerationResult[]>;
   /** Idempotent. */
   dispose(): Promise<void>;
 }

@@ -1,9 +1,10 @@
 // Picks and loads a backend for a model source. Backends are imported lazily: loading llama.cpp or
 // onnxruntime costs time and memory that a command which never touches a model should not pay.
 import { existsSync, statSync } from "node:fs";
-import type { Backend } from "../types.ts";
+import type { Backend, BackendFallback } from "../types.ts";
 import { ModelError } from "../errors.ts";
-import type { GpuChoice } from "./llamaCpp.ts";
+import { DEFAULT_EARLY_STOP } from "../detect/early-stop.ts";
+import type { GpuChoice } from "./llamaCpp/index.ts";
 
 export interface BackendOptions {
   gpu?: GpuChoice;
@@ -18,6 +19,8 @@ export interface BackendOptions {
   fullText?: boolean;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
+  /** Told once per kind when the backend falls back to a slower equivalent path (the run warns and records it). */
+  onFallback?: (f: BackendFallback) => void;
 }
 
 export type BackendKind = "llama.cpp" | "transformers.js";
@@ -32,7 +35,7 @@ export function backendKind(source: string): BackendKind {
 export async function loadBackend(source: string, opts: BackendOptions = {}): Promise<Backend> {
   const kind = backendKind(source);
   if (kind === "llama.cpp") {
-    const { loadLlamaCpp } = await import("./llamaCpp.ts");
+    const { loadLlamaCpp } = await import("./llamaCpp/index.ts");
     let path = source;
     if (source.startsWith("hf:")) {
       const { resolveModelFile } = await import("node-llama-cpp");
@@ -42,7 +45,10 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
         throw new ModelError("MODEL_NOT_FOUND", `cannot fetch ${source}: ${(e as Error).message}`, "check the URI (hf:<org>/<repo>/<file>.gguf or hf:<org>/<repo>:<quant>) and your network");
       }
     }
-    return loadLlamaCpp(path, { gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, fullText: opts.fullText });
+    return loadLlamaCpp(path, {
+      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate,
+      earlyStop: opts.fullText ? null : DEFAULT_EARLY_STOP, onFallback: opts.onFallback,
+    });
   }
   const { loadTransformers } = await import("./transformers.ts");
   return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, cacheDir: opts.cacheDir });
@@ -52,7 +58,7 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
 export async function preflight(source: string): Promise<void> {
   if (source.startsWith("hf:")) return;
   if (backendKind(source) === "llama.cpp") {
-    const { assertGguf } = await import("./llamaCpp.ts");
+    const { assertGguf } = await import("./llamaCpp/index.ts");
     assertGguf(source);
   } else {
     const { assertOnnxDir } = await import("./transformers.ts");

@@ -3,7 +3,7 @@
 // first token is chosen with chooseFirstToken as for GGUF, and a short decode loop of our own continues it —
 // with the model's KV cache when its graph has one, else by re-running the whole sequence each step.
 import { basename, resolve } from "node:path";
-import type { Backend, ChatMessage, GenerationRequest, GenerationResult, ModelInfo, WatchList } from "../types.ts";
+import type { Backend, ChatMessage, GenerateOptions, GenerationRequest, GenerationResult, ModelInfo, WatchList } from "../types.ts";
 import { ModelError } from "../errors.ts";
 import { renderPlain } from "../prompts/render.ts";
 import { mixSeed } from "../util/random.ts";
@@ -86,7 +86,9 @@ class TransformersBackend implements Backend {
       name: (cfg._name_or_path as string) || basename(path),
       chatTemplate: this.template,
       supportsSystem: this.template ? this.probeSystem() : false,
-      details: { device: opts.device, dtype: opts.dtype, modelType: cfg.model_type, kvCache: this.cached, inputs },
+      earlyStop: null,
+      preferredBatch: null,
+      details: { device: opts.device, dtype: opts.dtype, modelType: cfg.model_type as string | undefined, kvCache: this.cached, inputs },
     };
   }
 
@@ -140,7 +142,7 @@ class TransformersBackend implements Backend {
     return w;
   }
 
-  async generate(requests: GenerationRequest[]): Promise<GenerationResult[]> {
+  async generate(requests: GenerationRequest[], opts: GenerateOptions = {}): Promise<GenerationResult[]> {
     if (this.disposed) throw new ModelError("BACKEND", "backend used after dispose");
     const results: GenerationResult[] = new Array(requests.length);
     const size = Math.max(1, this.opts.batch ?? 8);
@@ -153,7 +155,7 @@ class TransformersBackend implements Backend {
         for (const r of chunk) single.push((await this.runChunk([r]).catch((e2) => [failed(e2, 0)]))[0]);
         return single;
       });
-      out.forEach((r, j) => (results[i + j] = r));
+      out.forEach((r, j) => { results[i + j] = r; opts.onResult?.(i + j, r); });
     }
     return results;
   }
@@ -164,7 +166,10 @@ class TransformersBackend implements Backend {
     const results: (GenerationResult | null)[] = encoded.map((e, i) => {
       if ("error" in e) return failed(e.error, 0);
       const need = e.ids.length + reqs[i].decoding.maxTokens;
-      if (this.maxContext > 0 && need > this.maxContext) return failed(`the prompt needs ${need} tokens (with maxTokens) but the model's context is ${this.maxContext}`, 0);
+      if (this.maxContext > 0 && need > this.maxContext) {
+        return failed(`the prompt needs ${need} tokens (with maxTokens) but the model's context is ${this.maxContext} — ` +
+          `${e.ids.length < this.maxContext ? "lower decoding.maxTokens in the study, or shorten this item" : "shorten or drop this item (or the paraphrase template), or use a model with a longer context"}; only this trial failed`, 0);
+      }
       return null;
     });
     const live = reqs.map((_, i) => i).filter((i) => results[i] === null);

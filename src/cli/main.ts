@@ -2,6 +2,8 @@
 import { Command, CommanderError } from "commander";
 import { HarnessError, UsageError } from "../errors.ts";
 import { toolVersion } from "../run/provenance.ts";
+import { lastStorePath } from "../store/db.ts";
+import { storeError } from "../store/files.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerList } from "./commands/list.ts";
@@ -12,6 +14,7 @@ import { registerRescore } from "./commands/rescore.ts";
 import { registerAnalyze } from "./commands/analyze.ts";
 import { registerReport } from "./commands/report.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerMerge } from "./commands/merge.ts";
 
 export function buildProgram(): Command {
   const program = new Command("frh")
@@ -19,12 +22,16 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval, registerDemo]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval, registerDemo, registerMerge]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
 export function formatError(e: unknown): { text: string; code: number } {
+  // SQLite errors raised after the open (disk full, a damaged page) name the store and say how to fix it
+  // (only SQLite's own errors: an OS error writing a report or export file is not about the store)
+  const store = lastStorePath();
+  if (store && !(e instanceof HarnessError) && String((e as { code?: unknown })?.code ?? "").startsWith("SQLITE_")) e = storeError(e, store);
   if (e instanceof HarnessError) {
     const hint = e.hint ? `\n  fix: ${e.hint}` : "";
     return { text: `frh: error: ${e.message}${hint}`, code: e instanceof UsageError ? 2 : 1 };

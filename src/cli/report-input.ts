@@ -69,5 +69,6 @@ export function buildReportInput(db: Db, opts: ReportOptions): ReportInput {
     examples,
     heat,
     ...(trace && points.length ? { sequential: points, sequentialTarget: trace.targetHalfWidth } : {}),
+    ...(counts.fallbacks.length ? { fallbacks: counts.fallbacks } : {}),
   };
 }

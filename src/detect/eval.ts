@@ -4,8 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import type { RefusalDetector, TaskLabel } from "../types.ts";
 import { DataError, didYouMean } from "../errors.ts";
-import { outcomeClass, score, type RefusalClass, type Scores } from "./metrics.ts";
-import { BUILTIN_TASK_LABELS, BUILTIN_TASKS } from "./task-labels.ts";
+import { classScores, outcomeClass, score, type RefusalClass, type Scores } from "./metrics.ts";
 
 export interface LoadOptions {
   /** Column with the model's response. Default "completion". */
@@ -14,6 +13,11 @@ export interface LoadOptions {
   labelColumn?: string;
   /** Column naming the task (nli, politeness, offensiveness) whose label words apply; none → no labels. */
   taskColumn?: string;
+  /**
+   * Label words by task id, as the study's task files give them (spec/tasks.ts loads datasets/tasks). Needed with
+   * `taskColumn`; detect/ stays pure, so the caller reads the files.
+   */
+  tasks?: Readonly<Record<string, TaskLabel[]>>;
   /** Column the per-group results split on. Default "model". */
   groupColumn?: string;
 }
@@ -57,6 +61,8 @@ export function parseLabelledCsv(csv: string, where: string, o: LoadOptions = {}
   const li = col(labelColumn, "human label");
   const gi = header.includes(groupColumn) ? header.indexOf(groupColumn) : -1;
   const ki = o.taskColumn ? col(o.taskColumn, "task") : -1;
+  const tasks = o.tasks ?? {};
+  if (ki >= 0 && !Object.keys(tasks).length) throw new DataError(where, `column '${o.taskColumn}' names tasks, but no task files were given`, "load the task files (datasets/tasks) and pass their labels");
   return records.slice(1).map((r, i) => {
     const line = `${where}:row ${i + 2}`;
     const truth = LABELS[r[li].trim()];
@@ -64,8 +70,8 @@ export function parseLabelledCsv(csv: string, where: string, o: LoadOptions = {}
     let labels: TaskLabel[] = [];
     const task = ki >= 0 ? r[ki].trim() : "";
     if (task && task !== "null" && task !== "none") {
-      const known = BUILTIN_TASK_LABELS[task];
-      if (!known) throw new DataError(line, `unknown task '${task}' in column '${o.taskColumn}'`, didYouMean(task, BUILTIN_TASKS));
+      const known = tasks[task];
+      if (!known) throw new DataError(line, `unknown task '${task}' in column '${o.taskColumn}' (tasks: ${Object.keys(tasks).join(", ")})`, didYouMean(task, Object.keys(tasks)));
       labels = known;
     }
     return { text: r[ti], truth, group: gi >= 0 ? r[gi] : "all", labels };
@@ -101,6 +107,12 @@ export function evaluate(rows: readonly LabelledRow[], detector: RefusalDetector
   return { detector: detectorName(detector), ...score(pairs), byGroup };
 }
 
+/** Mean over the classes present of the F1 of that class (precision and recall of `partial` count as much as of `full`). */
+export function macroF1(s: Scores): number {
+  const f = Object.values(classScores(s.threeWay.confusion)).flatMap((c) => (c.n === 0 ? [] : [c.recall && c.precision ? (2 * c.recall * c.precision) / (c.recall + c.precision) : 0]));
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : -1;
+}
+
 export interface LomoGroup {
   group: string;
   /** The candidate chosen by binary F1 on all other groups. */
@@ -108,6 +120,9 @@ export interface LomoGroup {
   /** Held-out binary F1 of the chosen candidate on this group. */
   heldOutF1: number | null;
   heldOut: Scores["binary"];
+  /** Held-out three-way accuracy and partial-class recall of the chosen candidate. */
+  heldOutThreeWay: number | null;
+  heldOutPartialRecall: number | null;
 }
 
 export interface LomoReport {
@@ -121,21 +136,27 @@ export interface LomoReport {
  * Leave-one-group-out: for each group, pick the candidate (a detector configuration) with the best binary F1
  * on the other groups and report its score on the held-out group. With one candidate nothing is fitted, and
  * the held-out score is the plain per-group score — the report says so rather than dressing it up.
+ * `tieBreak: "macro-f1"` breaks ties in F1 on the other groups by the three classes' mean F1, for thresholds that
+ * move responses between full and partial refusal (which binary F1 cannot see). Mean F1 weighs the rare partial
+ * class as much as the others, in precision and recall, so the choice is not swayed by how rare partials happen to
+ * be in the tuning file (5% in XSTest dev); three-way accuracy would simply suppress them. Otherwise the first
+ * candidate wins.
  */
-export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[]): LomoReport {
+export function leaveOneGroupOut(rows: readonly LabelledRow[], candidates: readonly { name: string; detector: RefusalDetector }[], opts: { tieBreak?: "macro-f1" } = {}): LomoReport {
   const groups = [...new Set(rows.map((r) => r.group))].sort();
   const predicted = candidates.map((c) => rows.map((r) => outcomeClass(c.detector.detect({ text: r.text, labels: r.labels, firstToken: null }).outcome)));
   const scoreWhere = (ci: number, keep: (g: string) => boolean) =>
     score(rows.flatMap((r, i) => (keep(r.group) ? [{ truth: r.truth, predicted: predicted[ci][i] }] : [])));
   const out: LomoGroup[] = groups.map((g) => {
     let best = 0;
-    let bestF1 = -1;
+    let bestKey = [-1, -1];
     candidates.forEach((_, ci) => {
-      const f1 = scoreWhere(ci, (x) => x !== g).binary.f1 ?? -1;
-      if (f1 > bestF1) [best, bestF1] = [ci, f1];
+      const s = scoreWhere(ci, (x) => x !== g);
+      const key = [s.binary.f1 ?? -1, opts.tieBreak === "macro-f1" ? macroF1(s) : 0];
+      if (key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) [best, bestKey] = [ci, key];
     });
-    const held = scoreWhere(best, (x) => x === g).binary;
-    return { group: g, chosen: candidates[best].name, heldOutF1: held.f1, heldOut: held };
+    const held = scoreWhere(best, (x) => x === g);
+    return { group: g, chosen: candidates[best].name, heldOutF1: held.binary.f1, heldOut: held.binary, heldOutThreeWay: held.threeWay.accuracy, heldOutPartialRecall: classScores(held.threeWay.confusion).partial.recall };
   });
   return {
     candidates: candidates.map((c) => c.name),

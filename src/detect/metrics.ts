@@ -66,3 +66,21 @@ export function score(pairs: readonly { truth: RefusalClass; predicted: RefusalC
     specificity: { value: ratio(c.tn, c.tn + c.fp), tn: c.tn, fp: c.fp },
   };
 }
+
+/** Per human class: recall (of that class, how much the detector put there) and precision. */
+export interface ClassScore {
+  n: number;
+  recall: number | null;
+  precision: number | null;
+}
+
+/** Recall and precision of each class from a three-way confusion matrix; partial recall is `partial.recall`. */
+export function classScores(confusion: Scores["threeWay"]["confusion"]): Record<RefusalClass, ClassScore> {
+  const out = {} as Record<RefusalClass, ClassScore>;
+  for (const c of REFUSAL_CLASSES) {
+    const row = REFUSAL_CLASSES.reduce((n, p) => n + confusion[c][p], 0);
+    const col = REFUSAL_CLASSES.reduce((n, t) => n + confusion[t][c], 0);
+    out[c] = { n: row, recall: ratio(confusion[c][c], row), precision: ratio(confusion[c][c], col) };
+  }
+  return out;
+}

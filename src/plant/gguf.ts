@@ -1,15 +1,12 @@
 // A small GGUF v3 writer and reader (ggml/docs/gguf.md): header, typed metadata (scalars, strings, arrays),
 // tensor infos, aligned F32 tensor data. Only what the planted models need; the reader also accepts F16 infos
 // (it reports them but returns data for F32 tensors only).
+import { GGUF_MAGIC, GgufType, SCALAR_SIZE } from "../util/gguf-format.ts";
 
-export const GGUF_MAGIC = "GGUF";
+export { GGUF_MAGIC, GgufType };
+
 export const GGUF_VERSION = 3;
 const DEFAULT_ALIGNMENT = 32;
-
-export enum GgufType {
-  UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7, STRING = 8, ARRAY = 9,
-  UINT64 = 10, INT64 = 11, FLOAT64 = 12,
-}
 
 /** ggml tensor types this module names; data is only read or written for F32. */
 export enum GgmlType { F32 = 0, F16 = 1 }
@@ -43,11 +40,6 @@ export interface GgufFile {
   tensors: { name: string; dims: number[]; type: number; offset: number; data: Float32Array | null }[];
   alignment: number;
 }
-
-const SCALAR_SIZE: Partial<Record<GgufType, number>> = {
-  [GgufType.UINT8]: 1, [GgufType.INT8]: 1, [GgufType.BOOL]: 1, [GgufType.UINT16]: 2, [GgufType.INT16]: 2,
-  [GgufType.UINT32]: 4, [GgufType.INT32]: 4, [GgufType.FLOAT32]: 4, [GgufType.UINT64]: 8, [GgufType.INT64]: 8, [GgufType.FLOAT64]: 8,
-};
 
 /** Growable little-endian byte sink. */
 class Sink {

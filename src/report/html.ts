@@ -45,9 +45,13 @@ function header(input: ReportInput): string {
   const study = kv(studyRows(input).map(([k, v]) => [k, code(v)]), "Study");
   const models = table(["Model", "Backend", "sha256", "Path"], input.models.map((m) => [m.id, m.backend, { html: `<code class="hash">${esc(m.sha256)}</code>` }, { html: `<code class="path">${esc(m.path)}</code>` }]));
   const pkgs = table(["Package", "Version"], Object.entries(input.packages).map(([k, v]) => [code(k), v]));
+  const fallbacks = input.fallbacks?.length
+    ? `\n<p><strong>Backend fallbacks</strong> (slower paths with the same results up to float rounding):</p>\n` +
+      table(["Run", "Model", "Fallback", "What happened"], input.fallbacks.map((f) => [`#${f.runId}`, f.model, code(f.code), f.message]))
+    : "";
   return `<header><h1>${esc(input.title)}</h1>
 <div class="facts">${facts}${study}</div>
-${models}
+${models}${fallbacks}
 <details open><summary>Package versions</summary>${pkgs}</details></header>`;
 }
 

@@ -31,6 +31,10 @@ export function renderMarkdown(input: ReportInput): string {
   ]), "");
   out.push("## Study", "", mdTable(["Key", "Value"], studyRows(input)), "");
   out.push("## Models", "", mdTable(["Model", "Backend", "sha256", "Path"], input.models.map((m) => [m.id, m.backend, m.sha256, m.path])), "");
+  if (input.fallbacks?.length) {
+    out.push("## Backend fallbacks", "", "Slower paths the backend took, with the same results up to float rounding:", "",
+      mdTable(["Run", "Model", "Fallback", "What happened"], input.fallbacks.map((f) => [String(f.runId), f.model, f.code, f.message])), "");
+  }
   out.push("## Package versions", "", mdTable(["Package", "Version"], Object.entries(input.packages)), "");
 
   const heat = heatByTask(input);

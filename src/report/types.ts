@@ -39,6 +39,14 @@ export interface SequentialPoint {
   maxHalfWidth: number;
 }
 
+/** A slower equivalent path a backend fell back to during a run (recorded in the run's provenance). */
+export interface ReportFallback {
+  runId: number;
+  model: string;
+  code: string;
+  message: string;
+}
+
 export interface ReportInput {
   title: string;
   /** ISO 8601 timestamp; rendered as given (the renderers never read the clock, so output is reproducible). */
@@ -59,4 +67,6 @@ export interface ReportInput {
   /** Optional half-width at which the sequential design stops; drawn as a target line. */
   sequentialTarget?: number;
   heat: HeatRow[];
+  /** Backend fallbacks recorded by the runs; absent or empty: none. */
+  fallbacks?: ReportFallback[];
 }

@@ -1,6 +1,6 @@
 // plan → skip done → batch → backend → detect → store. Emits progress events; prints nothing.
-import type { Backend, Detection, DecodingSettings, GenerationRequest, ModelRef, PlannedTrial, RefusalDetector } from "../types.ts";
-import { HarnessError } from "../errors.ts";
+import type { Backend, BackendFallback, Detection, DecodingSettings, GenerationRequest, GenerationResult, ModelRef, PlannedTrial, RefusalDetector } from "../types.ts";
+import { HarnessError, UsageError } from "../errors.ts";
 import type { Study } from "../spec/study.ts";
 import { expandPlan } from "../spec/design.ts";
 import { buildMessages, promptHash } from "../prompts/render.ts";
@@ -8,13 +8,16 @@ import { sha256 } from "../util/hash.ts";
 import { mixSeed } from "../util/random.ts";
 import { loadBackend, type BackendOptions } from "../backends/index.ts";
 import type { Db } from "../store/db.ts";
-import { doneIds, finishRun, planTrials, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
+import { doneIds, finishRun, planTrials, recordFallback, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import type { AnalysisRow } from "../stats/types.ts";
 import { finishedTrials } from "../store/trials.ts";
+
+/** Failed trials announced one by one per model (the rest are counted; `frh status` lists them by item). */
+const FAILURES_TOLD = 3;
 
 /** Batches handed to the backend per call (see the batching loop in runModel). */
 const PIPELINE_ROUNDS = 4;
@@ -33,6 +36,10 @@ export interface RunOptions {
   onEvent?: (e: RunEvent) => void;
   /** Abort a model when more than this share of its attempted trials failed (after 20 attempts). */
   maxFailureRate?: number;
+  /** Run only shard `index` (1-based) of `count`: the trials whose id falls in it (see inShard). */
+  shard?: { index: number; count: number };
+  /** Clear runs recorded as running on another host (see store/lock.ts). */
+  takeOver?: boolean;
   /** For tests: injects a backend loader. */
   loadBackend?: (source: string, opts: BackendOptions) => Promise<Backend>;
 }
@@ -72,9 +79,30 @@ export function trialSeed(decoding: DecodingSettings, replicate: number, prompt:
   return mixSeed(decoding.seed, replicate, parseInt(sha256(prompt).slice(0, 8), 16));
 }
 
+/**
+ * Shards split the plan by trial id: a trial belongs to shard 1 + (first 52 bits of its id mod n). Ids are sha256
+ * hex, so shards are near-equal, never overlap, and their union is the plan, on any machine, in any order.
+ */
+export function inShard(trialId: string, shard: { index: number; count: number }): boolean {
+  return Number(BigInt(`0x${trialId.slice(0, 13)}`) % BigInt(shard.count)) === shard.index - 1;
+}
+
+/** Throws a usage error for a shard this study cannot take (called before the store is opened, and by runStudy). */
+export function checkShard(study: Study, shard: RunOptions["shard"]): void {
+  if (!shard) return;
+  if (study.sampling.design === "sequential") {
+    throw new UsageError(`--shard cannot split study '${study.id}': its sequential design draws each round from the results of all rounds before it, so shards cannot run apart`,
+      "run a sequential study unsharded, or give it design: random or full to shard it");
+  }
+  if (!(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 1 && shard.index <= shard.count)) {
+    throw new UsageError(`bad shard ${shard.index}/${shard.count}`, "use --shard i/n with 1 ≤ i ≤ n, e.g. --shard 1/4");
+  }
+}
+
 export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
   const models = opts.models && opts.models.length ? opts.models : study.models;
   const sequential = study.sampling.design === "sequential";
+  checkShard(study, opts.shard);
   const rounds = sequential ? roundsWithin(study, models, opts.limit) : null;
   let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
@@ -82,24 +110,32 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
   const runId = startRun(db, {
     command: opts.command, studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
     toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
-    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models },
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null },
+    takeOver: opts.takeOver,
   });
-  const summary: RunSummary = { runId, planned: plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
-  const pool = backendPool(study, opts);
+  const summary: RunSummary = { runId, planned: opts.shard ? 0 : plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
+  const pool = backendPool(study, opts, (source, f) => {
+    // A fallback gives the same numbers more slowly; it is said once and kept with the run's provenance.
+    const model = models.find((m) => m.source === source)?.id ?? source;
+    recordFallback(db, runId, { model, code: f.code, message: f.message });
+    opts.onEvent?.({ type: "warning", message: `${model}: ${f.message}` });
+  });
   let totalDone = 0;
   /** Runs trials grouped by model (in `models` order, or reversed: the backend loaded last is used first). */
+  const tally = { total: 0 };
   const runTrials = async (trials: PlannedTrial[], total: number, reverse = false): Promise<{ ids: string[]; stopped: boolean }> => {
     const byModel = new Map<string, PlannedTrial[]>();
     const order = reverse ? [...models].reverse() : models;
     for (const m of order) byModel.set(m.source, []);
     for (const t of trials) byModel.get(t.model.source)!.push(t);
     const ids: string[] = [];
+    tally.total = total;
     for (const [source, mine] of byModel) {
       if (mine.length === 0) continue;
       if (opts.shouldStop?.()) return { ids, stopped: true };
       const { backend, fresh } = await pool.get(source);
-      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, total, fresh);
-      summary.planned += sequential ? res.ids.length : 0;
+      const res = await runModel(db, runId, study, mine, backend, opts, (n) => { totalDone += n; return totalDone; }, tally, fresh);
+      summary.planned += sequential || opts.shard ? res.ids.length : 0;
       summary.ran += res.ran;
       summary.failed += res.failed;
       summary.skipped += res.skipped;
@@ -128,7 +164,8 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
     finishRun(db, runId, summary.interrupted ? "interrupted" : "done");
     return summary;
   } catch (e) {
-    finishRun(db, runId, "failed", (e as Error).message);
+    // A full disk may refuse this write too: the row then stays 'running' and the next open marks it interrupted.
+    try { finishRun(db, runId, "failed", (e as Error).message); } catch { /* keep the first error */ }
     throw e;
   } finally {
     await pool.release();
@@ -139,7 +176,7 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
  * Holds at most one loaded backend (one model in memory at a time); asking for another model disposes it first.
  * The sequential design alternates the model order each round, so consecutive rounds share one load.
  */
-function backendPool(study: Study, opts: RunOptions) {
+function backendPool(study: Study, opts: RunOptions, onFallback: (source: string, f: BackendFallback) => void) {
   let current: { source: string; backend: Backend } | null = null;
   const release = async () => {
     const b = current?.backend;
@@ -151,7 +188,9 @@ function backendPool(study: Study, opts: RunOptions) {
     async get(source: string): Promise<{ backend: Backend; fresh: boolean }> {
       if (current?.source === source) return { backend: current.backend, fresh: false };
       await release();
-      const backend = await (opts.loadBackend ?? loadBackend)(source, { ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate });
+      const backend = await (opts.loadBackend ?? loadBackend)(source, {
+        ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+      });
       current = { source, backend };
       return { backend, fresh: true };
     },
@@ -169,7 +208,7 @@ function storedRows(db: Db, ids: readonly string[], detector: string): AnalysisR
 
 async function runModel(
   db: Db, runId: number, study: Study, trials: PlannedTrial[], backend: Backend, opts: RunOptions,
-  addDone: (n: number) => number, total: number, announce = true,
+  addDone: (n: number) => number, tally: { total: number }, announce = true,
 ): Promise<{ ran: number; failed: number; skipped: number; stopped: boolean; ids: string[] }> {
   const info = backend.info;
   const modelId = trials[0].model.id;
@@ -182,9 +221,10 @@ async function runModel(
     const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
     const text = backend.render(messages);
     const seed = trialSeed(study.decoding, t.replicate, text);
-    const id = trialId(info.sha256, text, study.decoding, seed, String(info.details.earlyStop ?? "full"));
+    const id = trialId(info.sha256, text, study.decoding, seed, info.earlyStop ?? "full");
     if (seen.has(id)) { collapsed++; continue; }
     seen.add(id);
+    if (opts.shard && !inShard(id, opts.shard)) { tally.total--; continue; }
     rows.push({
       trialId: id, runId, seq: t.seq, studyId: study.id, model: modelId, modelSha256: info.sha256,
       persona: t.persona.id, personaGroup: t.persona.group, personaIsControl: t.persona.isControl, personaAttributes: t.persona.attributes,
@@ -201,42 +241,72 @@ async function runModel(
   if (announce) opts.onEvent?.({ type: "model-start", model: modelId, sha256: info.sha256, todo: todo.length, backend: info.backend });
   // --- batching (issue 8, perf): the backend may suggest a batch size; trials sharing a rendered prefix run
   // back to back on the same sequence (src/run/schedule.ts). Only execution order changes, never the plan.
-  const preferred = Number(info.details?.preferredBatch);
-  const batchSize = Math.max(1, opts.batch ?? (Number.isInteger(preferred) && preferred > 0 ? preferred : 8));
+  const preferred = info.preferredBatch;
+  const batchSize = Math.max(1, opts.batch ?? (preferred !== null && Number.isInteger(preferred) && preferred > 0 ? preferred : 8));
   // A backend call gets PIPELINE_ROUNDS batches at once: the GGUF backend pipelines them over its sequences, so a
-  // long response no longer holds up a whole batch; storage stays one transaction per call.
+  // long response no longer holds up a whole batch. Results are stored as they finish, one transaction per
+  // `batchSize` of them, so a kill loses at most one batch's work.
   const scheduled = scheduleForPrefixReuse(todo, (r) => r.prompt, batchSize);
-  const batches: (typeof todo)[] = [];
-  for (let i = 0; i < scheduled.length; i += PIPELINE_ROUNDS) batches.push(scheduled.slice(i, i + PIPELINE_ROUNDS).flat());
+  const calls: (typeof todo)[] = [];
+  for (let i = 0; i < scheduled.length; i += PIPELINE_ROUNDS) calls.push(scheduled.slice(i, i + PIPELINE_ROUNDS).flat());
   // --- end batching
   let ran = 0;
   let failed = 0;
   let stopped = false;
-  for (const batch of batches) {
-    if (opts.shouldStop?.()) { stopped = true; break; }
-    const requests: GenerationRequest[] = batch.map((r) => ({
-      prompt: r.messages, decoding: study.decoding, seed: r.seed,
-      watch: { labels: r.trial.task.labels, refusalOnsets: study.refusalOnsets, topK: study.topK },
-    }));
-    const results = await backend.generate(requests);
-    const outcomes: TrialOutcome[] = batch.map((r, j) => {
-      const result = results[j];
+  let lastError: string | undefined;
+  /** Detects and stores finished results (one transaction) and reports progress. */
+  const store = (call: typeof todo, done: [number, GenerationResult][]) => {
+    const outcomes: TrialOutcome[] = done.map(([j, result]) => {
+      const r = call[j];
+      // The backend does not know the item: name it here, so a failed trial says which input to fix.
+      if (result.error) result = { ...result, error: `item '${r.item}' (task '${r.task}', persona '${r.persona}', paraphrase '${r.paraphrase}'): ${result.error}` };
       const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken }));
       return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, detections };
     });
     saveBatch(db, runId, outcomes);
-    const bad = outcomes.filter((o) => o.result.error).length;
-    failed += bad;
-    ran += batch.length - bad;
-    const totalDone = addDone(batch.length);
-    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: total });
+    const bad = outcomes.filter((o) => o.result.error);
+    if (bad.length) lastError = bad[bad.length - 1].result.error;
+    // The first few failures are said at once (which item, why); `frh status` lists them all by item.
+    for (const o of bad) if (failed + bad.indexOf(o) < FAILURES_TOLD) opts.onEvent?.({ type: "warning", message: `trial failed: ${o.result.error}` });
+    failed += bad.length;
+    ran += outcomes.length - bad.length;
+    const totalDone = addDone(outcomes.length);
+    opts.onEvent?.({ type: "batch", model: modelId, done: ran, failed, todo: todo.length, totalDone, totalTodo: tally.total });
+  };
+  for (const call of calls) {
+    if (opts.shouldStop?.()) { stopped = true; break; }
+    const requests: GenerationRequest[] = call.map((r) => ({
+      prompt: r.messages, decoding: study.decoding, seed: r.seed,
+      watch: { labels: r.trial.task.labels, refusalOnsets: study.refusalOnsets, topK: study.topK },
+    }));
+    const reported = new Set<number>();
+    let pending: [number, GenerationResult][] = [];
+    let storeError: unknown = null;
+    const flush = () => {
+      if (!pending.length || storeError) return;
+      const now = pending;
+      pending = [];
+      try { store(call, now); } catch (e) { storeError = e; } // rethrown once the backend call is over
+    };
+    const results = await backend.generate(requests, {
+      onResult: (j, result) => {
+        if (reported.has(j)) return;
+        reported.add(j);
+        pending.push([j, result]);
+        if (pending.length >= batchSize) flush();
+      },
+    });
+    // What the backend did not report one by one (a backend without onResult) is stored now.
+    results.forEach((result, j) => { if (!reported.has(j)) pending.push([j, result]); });
+    flush();
+    if (storeError) throw storeError;
     const attempted = ran + failed;
     if (attempted >= 20 && failed / attempted > (opts.maxFailureRate ?? 0.5)) {
-      const example = outcomes.find((o) => o.result.error)?.result.error;
-      throw new HarnessError("BACKEND", `${failed} of ${attempted} trials failed on model '${modelId}' (last error: ${example ?? "see the store"})`,
-        "failed trials are stored with their errors (frh export); fix the cause and re-run the same command to retry them");
+      throw new HarnessError("BACKEND", `${failed} of ${attempted} trials failed on model '${modelId}' (last error: ${lastError ?? "see the store"})`,
+        "failed trials are stored with their errors (`frh status` lists them by item); fix the cause and re-run the same command to retry them");
     }
   }
+  if (failed > FAILURES_TOLD) opts.onEvent?.({ type: "warning", message: `${failed} trials failed on model '${modelId}' (${FAILURES_TOLD} shown above); \`frh status\` lists the failures by item` });
   opts.onEvent?.({ type: "model-end", model: modelId });
   return { ran, failed, skipped: done.size, stopped, ids: rows.map((r) => r.trialId) };
 }

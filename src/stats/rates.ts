@@ -27,17 +27,28 @@ export function levelsOf(values: Iterable<string>, first?: string): string[] {
 
 /** Rate of `refusal` per level of `factor`, Wilson CI, and mean p_refusal over the rows that have it. */
 export function levelRates(rows: readonly AnalysisRow[], factor: FactorKey, opts: { alpha?: number; first?: string } = {}): LevelRate[] {
-  const acc = new Map<string, { n: number; k: number; pSum: number; pN: number }>();
+  const acc = new Map<string, { n: number; k: number; p: number[] }>();
   for (const r of rows) {
     const key = r[factor];
     let a = acc.get(key);
-    if (!a) acc.set(key, (a = { n: 0, k: 0, pSum: 0, pN: 0 }));
+    if (!a) acc.set(key, (a = { n: 0, k: 0, p: [] }));
     a.n++;
     a.k += r.refusal;
-    if (r.pRefusal !== null && r.pRefusal !== undefined) { a.pSum += r.pRefusal; a.pN++; }
+    if (r.pRefusal !== null && r.pRefusal !== undefined) a.p.push(r.pRefusal);
   }
   return levelsOf(acc.keys(), opts.first).map((level) => {
     const a = acc.get(level)!;
-    return { level, n: a.n, refusals: a.k, rate: a.k / a.n, ci: wilson(a.k, a.n, opts.alpha), meanPRefusal: a.pN ? a.pSum / a.pN : null };
+    return { level, n: a.n, refusals: a.k, rate: a.k / a.n, ci: wilson(a.k, a.n, opts.alpha), meanPRefusal: a.p.length ? orderFreeSum(a.p) / a.p.length : null };
   });
+}
+
+/**
+ * Σ xs in ascending order: the same bits whatever order the rows came in (a merged, resumed or exported store lists
+ * its trials in another order; float addition is not associative). Sorts a copy.
+ */
+export function orderFreeSum(xs: readonly number[]): number {
+  const s = Float64Array.from(xs).sort();
+  let t = 0;
+  for (const x of s) t += x;
+  return t;
 }

@@ -1,5 +1,7 @@
 // Writes and reads of runs, models, trials and detections.
-import type { Db } from "./db.ts";
+import { randomUUID } from "node:crypto";
+import { assertStudy, type Db } from "./db.ts";
+import { claimWriter, self } from "./lock.ts";
 import type { Detection, FirstTokenRecord, GenerationResult, ModelInfo, TaskLabel } from "../types.ts";
 
 const now = () => new Date().toISOString();
@@ -15,18 +17,74 @@ export interface RunStart {
   environment: Record<string, unknown>;
   datasets: unknown;
   settings: Record<string, unknown>;
+  /** Clear runs recorded as running on another host (the user says they stopped). */
+  takeOver?: boolean;
 }
 
+/** The studies a store holds trials or runs of (one, in a store frh wrote; legacy stores may pool several). */
+export function storeStudies(db: Db): string[] {
+  return db.prepare(`SELECT study_id FROM runs UNION SELECT study_id FROM trials ORDER BY 1`).pluck().all() as string[];
+}
+
+/**
+ * Registers a run and takes the store's one-writer lock (lock.ts) in one IMMEDIATE transaction. Refuses a store
+ * of another study: status, analyze and report would pool the two.
+ */
 export function startRun(db: Db, r: RunStart): number {
-  const info = db.prepare(`INSERT INTO runs (started_at, status, command, study_id, study_path, study_text, study_sha256, tool_version, packages, environment, datasets, settings)
-    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-    now(), r.command, r.studyId, r.studyPath, r.studyText, r.studySha256, r.toolVersion,
-    JSON.stringify(r.packages), JSON.stringify(r.environment), JSON.stringify(r.datasets), JSON.stringify(r.settings));
-  return Number(info.lastInsertRowid);
+  const me = self();
+  assertStudy(db, db.name, r.studyId);
+  claimWriter(db, db.name, r.takeOver, true);
+  return db.transaction(() => {
+    assertStudy(db, db.name, r.studyId);
+    claimWriter(db, db.name, r.takeOver);
+    const info = db.prepare(`INSERT INTO runs (started_at, status, command, study_id, study_path, study_text, study_sha256, tool_version, packages, environment, datasets, settings, run_uid, pid, host, proc_start)
+      VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      now(), r.command, r.studyId, r.studyPath, r.studyText, r.studySha256, r.toolVersion,
+      JSON.stringify(r.packages), JSON.stringify(r.environment), JSON.stringify(r.datasets), JSON.stringify(r.settings), randomUUID(), me.pid, me.host, me.procStart);
+    return Number(info.lastInsertRowid);
+  }).immediate();
 }
 
 export function finishRun(db: Db, runId: number, status: "done" | "failed" | "interrupted", error?: string): void {
   db.prepare(`UPDATE runs SET finished_at = ?, status = ?, error = ? WHERE run_id = ?`).run(now(), status, error ?? null, runId);
+}
+
+/** A backend fallback as stored with its run (in runs.settings.fallbacks). */
+export interface RunFallback {
+  runId: number;
+  /** The `model` factor level. */
+  model: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Records a backend fallback in the run's provenance: appended to runs.settings.fallbacks (the settings the run
+ * actually ran with), once per model and code.
+ */
+export function recordFallback(db: Db, runId: number, f: Omit<RunFallback, "runId">): void {
+  db.transaction(() => {
+    const text = db.prepare(`SELECT settings FROM runs WHERE run_id = ?`).pluck().get(runId) as string | undefined;
+    if (text === undefined) return;
+    const settings = JSON.parse(text) as { fallbacks?: Omit<RunFallback, "runId">[] };
+    const list = settings.fallbacks ?? [];
+    if (list.some((x) => x.model === f.model && x.code === f.code)) return;
+    list.push({ model: f.model, code: f.code, message: f.message });
+    db.prepare(`UPDATE runs SET settings = ? WHERE run_id = ?`).run(JSON.stringify({ ...settings, fallbacks: list }), runId);
+  })();
+}
+
+/** Every fallback recorded by any run of the store, in run order. */
+export function runFallbacks(db: Db): RunFallback[] {
+  const rows = db.prepare(`SELECT run_id, settings FROM runs ORDER BY run_id`).all() as { run_id: number; settings: string }[];
+  const out: RunFallback[] = [];
+  for (const r of rows) {
+    let list: unknown;
+    try { list = (JSON.parse(r.settings) as { fallbacks?: unknown }).fallbacks; } catch { continue; }
+    if (!Array.isArray(list)) continue;
+    for (const f of list as Omit<RunFallback, "runId">[]) out.push({ runId: r.run_id, model: String(f.model), code: String(f.code), message: String(f.message) });
+  }
+  return out;
 }
 
 export function upsertModel(db: Db, modelId: string, info: ModelInfo): void {
@@ -123,6 +181,10 @@ export interface StatusCounts {
   runs: number;
   lastRun: { runId: number; status: string; startedAt: string; finishedAt: string | null } | null;
   detectors: string[];
+  /** Slower equivalent paths the backends fell back to, per run (see recordFallback). */
+  fallbacks: RunFallback[];
+  /** Failed trials grouped by model and item, most first (at most 10 groups), with one stored error each. */
+  failures: { model: string; item: string; trials: number; error: string }[];
 }
 
 export function statusCounts(db: Db): StatusCounts {
@@ -136,7 +198,9 @@ export function statusCounts(db: Db): StatusCounts {
   return {
     planned: c.planned, done, failed, pending: c.planned - done - failed,
     byModel: byModel.map((m) => ({ ...m, done: m.done ?? 0, failed: m.failed ?? 0 })),
-    runs, lastRun: last ?? null, detectors,
+    runs, lastRun: last ?? null, detectors, fallbacks: runFallbacks(db),
+    failures: db.prepare(`SELECT model, item, COUNT(*) trials, MAX(error) error FROM trials WHERE status = 'failed'
+      GROUP BY model, item ORDER BY trials DESC, model, item LIMIT 10`).all() as StatusCounts["failures"],
   };
 }
 
@@ -173,7 +237,7 @@ export function finishedTrials(db: Db, detector: string): TrialRecord[] {
       t.item, t.item_gold, t.replicate, t.placement, t.prompt, t.response, d.answer, d.outcome, d.refusal, t.p_refusal, d.detector, d.rule,
       t.latency_ms, t.generated_tokens
     FROM trials t JOIN detections d ON d.trial_id = t.trial_id AND d.detector = ?
-    WHERE t.status = 'done' ORDER BY t.seq, t.model`).all(detector) as TrialRecord[];
+    WHERE t.status = 'done' ORDER BY t.seq, t.model, t.trial_id`).all(detector) as TrialRecord[];
 }
 
 export interface StoredTrial {

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadStudy, REPO_ROOT } from "../../spec/study.ts";
-import { openDb } from "../../store/db.ts";
+import { openDb, closeDb } from "../../store/db.ts";
 import { runStudy } from "../../run/run.ts";
 import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
 import { parseLaw, writePlantedGguf, explainPrompt, type Law } from "../../plant/index.ts";
@@ -68,7 +68,7 @@ export function registerDemo(program: Command): void {
         process.stdout.write(lines.join("\n") + "\n");
       } finally {
         progress.stop();
-        db.close();
+        closeDb(db);
       }
     });
 }

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { resolve } from "node:path";
-import { openDb } from "../../store/db.ts";
+import { openDb, closeDb } from "../../store/db.ts";
 import { storedResponses, saveDetections } from "../../store/trials.ts";
 import { getDetector } from "../../detect/index.ts";
 import type { Detection } from "../../types.ts";
@@ -30,7 +30,7 @@ export function registerRescore(program: Command): void {
         const summary = Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ");
         process.stdout.write(`rescored ${n} trials with ${name}: ${summary || "no finished trials"}\n`);
       } finally {
-        db.close();
+        closeDb(db);
       }
     });
 }

@@ -1,13 +1,13 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { loadStudy, modelRef, DEFAULT_STUDY } from "../../spec/study.ts";
-import { openDb } from "../../store/db.ts";
-import { runStudy } from "../../run/run.ts";
+import { openDb, closeDb } from "../../store/db.ts";
+import { runStudy, checkShard } from "../../run/run.ts";
 import type { SequentialOutcome } from "../../run/sequential.ts";
 import { preflight } from "../../backends/index.ts";
 import { getDetector, DEFAULT_RULES } from "../../detect/index.ts";
 import { createProgress } from "../progress.ts";
-import { intOption, collect } from "../options.ts";
+import { intOption, collect, shardOption } from "../options.ts";
 
 export function registerRun(program: Command): void {
   program
@@ -24,15 +24,18 @@ export function registerRun(program: Command): void {
     .option("--device <name>", "ONNX execution device (cpu, webgpu, cuda)", "cpu")
     .option("--dtype <type>", "ONNX weights: fp32, fp16, q8, q4 (where the model offers them)")
     .option("--full-text", "GGUF: generate every response to maxTokens or EOS (default: stop once the outcome is settled)")
+    .option("--shard <i/n>", "run only shard i of n (1-based): the trials whose id falls in it; shards never overlap and together are the plan — run each into its own --db, then `frh merge` (not for sequential designs)", shardOption)
+    .option("--take-over", "clear runs recorded as running on another machine (frh cannot check them) — only when you know they stopped")
     .option("--quiet", "no progress output")
     .action(async (studyPath: string, o) => {
       const study = loadStudy(resolve(studyPath));
       if (o.seed !== undefined) study.sampling = { ...study.sampling, seed: o.seed };
+      checkShard(study, o.shard);
       const models = (o.model as string[]).map((m) => modelRef(m, process.cwd()));
       for (const m of models.length ? models : study.models) await preflight(m.source);
       const detectors = [getDetector(DEFAULT_RULES), getDetector("first-token@1")];
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
-      const db = openDb(dbPath);
+      const db = openDb(dbPath, { study: study.id });
       let stop = false;
       const onSignal = () => {
         if (stop) process.exit(130);
@@ -47,18 +50,20 @@ export function registerRun(program: Command): void {
           models, limit: o.limit, batch: o.batch, detectors,
           backend: { gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true },
           command: ["frh", ...process.argv.slice(2)].join(" "),
+          shard: o.shard, takeOver: o.takeOver === true,
           shouldStop: () => stop, onEvent: (e) => progress.onEvent(e),
         });
         progress.stop();
         const verb = s.interrupted ? "interrupted" : "done";
         if (s.sequential) process.stdout.write(sequentialLine(s.sequential) + "\n");
-        process.stdout.write(`${verb}: ${s.ran} trials run, ${s.skipped} already done, ${s.failed} failed, of ${s.planned} planned → ${dbPath}\n`);
+        const shard = o.shard ? ` in shard ${o.shard.index}/${o.shard.count}` : "";
+        process.stdout.write(`${verb}: ${s.ran} trials run, ${s.skipped} already done, ${s.failed} failed, of ${s.planned} planned${shard} → ${dbPath}\n`);
         if (s.interrupted) process.exitCode = 130;
       } finally {
         progress.stop();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        db.close();
+        closeDb(db);
       }
     });
 }

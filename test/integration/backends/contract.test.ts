@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { loadTransformers } from "../../../src/backends/transformers.ts";
 import { loadBackend, preflight } from "../../../src/backends/index.ts";
 import { writePlantedOnnx } from "../../../src/plant/onnx.ts";

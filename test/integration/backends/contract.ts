@@ -1,5 +1,6 @@
-// The Backend contract, as node:test tests any backend must pass: order preserved, the full next-token
-// distribution sums to 1, batched equals one-by-one, dispose idempotent, generate after dispose rejects.
+// The Backend contract, as node:test tests any backend must pass: order preserved (first-token records and
+// response texts), the full next-token distribution sums to 1, batched equals one-by-one, onResult reports each
+// result once with its request index, dispose idempotent, generate after dispose rejects.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, FirstTokenRecord, GenerationRequest, WatchList } from "../../../src/types.ts";
@@ -53,13 +54,30 @@ export function backendContract(name: string, load: () => Promise<Backend>, opts
         }
       });
 
-      await t.test("results come back in request order", async () => {
+      await t.test("results come back in request order: records and texts", async () => {
         const fwd = await b.generate(prompts.map((c) => req(c)));
         const rev = await b.generate(prompts.slice().reverse().map((c) => req(c)));
-        for (let i = 0; i < prompts.length; i++) sameRecord(fwd[i].firstToken!, rev[prompts.length - 1 - i].firstToken!, `prompt ${i}`);
-        // the check above only means something if the prompts are told apart by their records
+        for (let i = 0; i < prompts.length; i++) {
+          const back = rev[prompts.length - 1 - i];
+          sameRecord(fwd[i].firstToken!, back.firstToken!, `prompt ${i}`);
+          // greedy decoding: the same prompt gives the same text wherever it sits in the batch
+          assert.equal(fwd[i].text, back.text, `prompt ${i}: text`);
+          assert.equal(fwd[i].generatedTokens, back.generatedTokens, `prompt ${i}: generated tokens`);
+        }
+        // the checks above only mean something if the prompts are told apart by their records and texts
         const keys = new Set(fwd.map((r) => `${r.firstToken!.topK[0].token}:${r.firstToken!.refusalMass.toExponential(4)}:${r.firstToken!.answerMass.toExponential(4)}`));
         assert.ok(keys.size >= 3, `only ${keys.size} distinct records among ${prompts.length} prompts`);
+        const texts = new Set(fwd.map((r) => r.text));
+        assert.ok(texts.size >= 2, `only ${texts.size} distinct texts among ${prompts.length} prompts: ${JSON.stringify([...texts])}`);
+      });
+
+      await t.test("onResult reports every result once, with its request index", async () => {
+        const seen = new Map<number, string>();
+        const out = await b.generate(prompts.map((c) => req(c)), {
+          onResult: (i, r) => { assert.ok(!seen.has(i), `result ${i} reported twice`); seen.set(i, r.text); },
+        });
+        assert.deepEqual([...seen.keys()].sort((x, y) => x - y), prompts.map((_, i) => i));
+        out.forEach((r, i) => assert.equal(seen.get(i), r.text, `result ${i}`));
       });
 
       await t.test("an empty batch gives an empty result", async () => {

@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { ModelError } from "../../../src/errors.ts";
+import { writeGguf, kv } from "../../../src/plant/gguf.ts";
 import type { GenerationRequest } from "../../../src/types.ts";
 import { tinyGguf } from "../../helpers/shared.ts";
 
@@ -73,4 +74,22 @@ test("a missing file and a file that is not GGUF give clear errors", async () =>
   const fake = join(dir, "fake.gguf");
   writeFileSync(fake, "this is not a model");
   await assert.rejects(loadLlamaCpp(fake), (e: unknown) => e instanceof ModelError && e.code === "BAD_MODEL" && /not a GGUF file/.test(e.message));
+});
+
+test("a GGUF llama.cpp cannot load fails in our words, with llama.cpp's reason and no raw log lines", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "frh-arch-"));
+  const path = join(dir, "arch.gguf");
+  // a well-formed file (the header check passes) of an architecture llama.cpp does not know
+  writeFileSync(path, writeGguf([["general.architecture", kv.str("frobnicator")]], [{ name: "w", dims: [4, 2], data: new Float32Array(8) }]));
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: unknown) => { written.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    await assert.rejects(loadLlamaCpp(path), (e: unknown) => e instanceof ModelError && e.code === "BAD_MODEL" &&
+      /llama\.cpp could not load .*arch\.gguf: unknown model architecture: 'frobnicator'$/.test(e.message) && /does not support the 'frobnicator' architecture/.test(e.hint ?? ""));
+    await new Promise((r) => setTimeout(r, 100)); // late native log lines would arrive by now
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(written.filter((l) => /llama/i.test(l)), [], "llama.cpp's loader lines are captured, not printed");
 });

@@ -1,19 +1,22 @@
 // llama.cpp reorders a decode's output rows lazily on the first logits read, without a lock; node-llama-cpp
 // samples each sequence on its own libuv thread. Tests 1 and 2 are deterministic (the guard's ordering;
 // the backend installs it). Test 3 is the race itself, statistical: two sequences, the longer prompt
-// on sequence 0 (split_equal then returns the outputs out of batch order), two busy processes contending for the
-// cores. Unguarded, 4,000 decodes gave 4, 12, 16 and 20 wrong rows in four runs on a 2-core machine (1,500
-// decodes missed it once in four); guarded, none.
+// on sequence 0 (split_equal then returns the outputs out of batch order), one busy process per core contending
+// for the cores (so the contention is the same on 2 cores as on 64). Unguarded, 4,000 decodes gave 4, 12, 16 and
+// 20 wrong rows in four runs on a 2-core machine with two busy processes (1,500 decodes missed it once in four);
+// guarded, none.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { writePlantedGguf, explainTokens, lawVocab, type Law } from "../../../src/plant/index.ts";
-import { serializeFirstSampleAfterDecode as guard } from "../../../src/backends/llamaCpp-guard.ts";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { serializeFirstSampleAfterDecode as guard } from "../../../src/backends/llamaCpp/guard.ts";
+import { nativeContext } from "../../../src/backends/llamaCpp/internals.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { lawPrompts } from "../plant/prompts.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "frh-multiseq-"));
@@ -57,15 +60,17 @@ test("two sequences, longer prompt first, 4,000 decodes: every row is its own pr
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: path });
   const ctx = await model.createContext({ sequences: 2, contextSize: 512, batchSize: 512, threads: 1 });
-  assert.ok(guard((ctx as unknown as { _ctx: unknown })._ctx));
+  assert.ok(guard(nativeContext(ctx)));
   const v = lawVocab(law);
   const seqs = [ctx.getSequence(), ctx.getSequence()];
   const all = lawPrompts(law, 200, 5).map((t) => [model.tokens.bos!, ...model.tokenize(t)] as number[]).filter((t) => t.length > 8 && t.length < 256);
   const wrong: string[] = [];
-  // Two busy processes contend for the cores: the samplers' threads get preempted mid-reorder, which widens the
-  // race window (on an idle machine 300 unguarded decodes rarely show it). They end on their own after 3 minutes
-  // should this process die before killing them.
-  const busy = [0, 1].map(() => spawn(process.execPath, ["-e", "const end = Date.now() + 180_000; while (Date.now() < end) {}"], { stdio: "ignore" }));
+  // One busy process per core (at least two) contends for the cores: the samplers' threads get preempted
+  // mid-reorder, which widens the race window (on an idle machine 300 unguarded decodes rarely show it). Fewer
+  // busy processes than cores would leave the samplers idle cores and no contention. They end on their own when
+  // the test's timeout would, should this process die before killing them.
+  const busy = Array.from({ length: Math.max(2, availableParallelism()) }, () =>
+    spawn(process.execPath, ["-e", "const end = Date.now() + 600_000; while (Date.now() < end) {}"], { stdio: "ignore" }));
   try {
     for (let trial = 0; trial < DECODES; trial++) {
       const pick = [all[(2 * trial) % all.length], all[(2 * trial + 1) % all.length]].sort((a, b) => b.length - a.length);
@@ -78,6 +83,8 @@ test("two sequences, longer prompt first, 4,000 decodes: every row is its own pr
       }));
       got.forEach((p, i) => { const want = explainTokens(law, pick[i]).probability; if (!(Math.abs(p - want) < 2e-5)) wrong.push(`trial ${trial} row ${i}: ${p} vs ${want}`); });
     }
+    // the contention lasted the whole loop: every busy process is still running
+    assert.deepEqual(busy.map((b) => b.exitCode), busy.map(() => null), "a busy process ended early: the decodes ran without contention");
   } finally {
     for (const b of busy) b.kill();
     await ctx.dispose();

@@ -1,6 +1,6 @@
 // p_refusal against the generated outcome on a planted GGUF, through frh run and frh analyze: calibrated under
 // sampled decoding (temperature 1, no truncation), a step at 0.5 under greedy decoding. 16 llama.cpp
-// sequences per batch (the output-reorder guard in llamaCpp-guard.ts keeps their rows apart).
+// sequences per batch (the output-reorder guard in llamaCpp/guard.ts keeps their rows apart).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -46,7 +46,7 @@ sampling: { design: random, n: 240, seed: 3 }
     refusals += refuse ? 1 : 0;
     if ((x.outcome === "refusal") === refuse && x.response === (refuse ? law.refusal : law.answer)) greedy++;
   }
-  // default batching (16 sequences): the output-reorder guard keeps every row its own (llamaCpp-guard.ts)
+  // default batching (16 sequences): the output-reorder guard keeps every row its own (llamaCpp/guard.ts)
   assert.equal(close, rows.length, `${close}/${rows.length} within 0.03`);
   assert.ok(greedy >= 0.99 * rows.length, `${greedy}/${rows.length} greedy outcomes match σ > 0.5`);
   assert.ok(refusals > 20 && refusals < 220, "the law should give both outcomes");

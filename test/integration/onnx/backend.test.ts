@@ -74,6 +74,7 @@ test("sha256 covers the model files and the chosen weights", async () => {
   const [a, b16] = [await loadTransformers(d2), await loadTransformers(d2, { dtype: "fp16" })];
   const same = await loadTransformers(dir);
   assert.notEqual(a.info.sha256, b16.info.sha256);
+  assert.ok(b16.info.backend === "transformers.js");
   assert.equal(b16.info.details.dtype, "fp16");
   writeFileSync(join(d2, "generation_config.json"), "{}");
   const changed = await loadTransformers(d2);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTransformers } from "../../../src/backends/transformers.ts";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { writePlantedOnnx } from "../../../src/plant/onnx.ts";
 import { writePlantedGguf, plantedLogit, type Law } from "../../../src/plant/index.ts";
 import type { Backend, ChatMessage, GenerationResult } from "../../../src/types.ts";
@@ -81,6 +81,7 @@ test("KV-cache graph, fp16 weights and the uncached graph agree", async () => {
   const outs: GenerationResult[][] = [];
   for (const [dir, dtype] of [[plain, "fp32"], [cached, "fp32"], [plain, "fp16"]]) {
     const b = await loadTransformers(dir, { batch: 7, dtype });
+    assert.ok(b.info.backend === "transformers.js");
     assert.equal(b.info.details.kvCache, dir === cached);
     outs.push(await run(b, law, prompts));
     await b.dispose();

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, GeneralChatWrapper, LlamaChatSession, LlamaLogLevel, type ChatHistoryItem, type Token } from "node-llama-cpp";
 import { writePlantedGguf, explainPrompt, explainTokens, lawVocab, TIE, type Law } from "../../../src/plant/index.ts";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import type { GenerationRequest } from "../../../src/types.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "frh-plant-chat-"));

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writePlantedGguf, type Law } from "../../../src/plant/index.ts";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
+import { FIRST_SENTENCE_V1 } from "../../../src/detect/early-stop.ts";
 import { getDetector } from "../../../src/detect/index.ts";
 import type { GenerationRequest, TaskLabel } from "../../../src/types.ts";
 
@@ -33,7 +34,7 @@ test("early stop leaves planted verdicts unchanged", async () => {
       decoding: { maxTokens: 32, temperature: 0, topK: 40, topP: 1, seed: 0 }, seed: 1, watch: { labels, refusalOnsets, topK: 5 },
     })));
     const run = async (fullText: boolean) => {
-      const b = await loadLlamaCpp(path, { fullText, threads: 1 });
+      const b = await loadLlamaCpp(path, { earlyStop: fullText ? null : FIRST_SENTENCE_V1, threads: 1 });
       try { return await b.generate(requests); } finally { await b.dispose(); }
     };
     const full = await run(true);

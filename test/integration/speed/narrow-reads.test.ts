@@ -4,7 +4,7 @@
 //  - early stop never cuts a response whose first sentence decides nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadLlamaCpp } from "../../../src/backends/llamaCpp.ts";
+import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import type { Backend, GenerationRequest, GenerationResult } from "../../../src/types.ts";
 import { tinyGguf } from "../../helpers/shared.ts";
 
@@ -37,7 +37,7 @@ function assertSame(a: GenerationResult, b: GenerationResult, tol: number, what:
 
 test("narrow reads equal the full-vocabulary Map; prefix reuse equals clearing", { skip: tiny.skip }, async (t) => {
   const backends: Backend[] = [];
-  const load = async (o: Parameters<typeof loadLlamaCpp>[1]) => { const b = await loadLlamaCpp(tiny.path, { sequences: 6, fullText: true, ...o }); backends.push(b); return b; };
+  const load = async (o: Parameters<typeof loadLlamaCpp>[1]) => { const b = await loadLlamaCpp(tiny.path, { sequences: 6, earlyStop: null, ...o }); backends.push(b); return b; };
   try {
     const full = await load({ reads: "full", prefixReuse: false });
     const narrow = await load({ reads: "narrow", prefixReuse: false });

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { scheduleForPrefixReuse, sharedPrefixChars } from "../../../src/run/schedule.ts";
-import { assignSequences, commonPrefix, outcomeSettled, chooseTuning } from "../../../src/backends/llamaCpp.ts";
+import { assignSequences, commonPrefix, chooseTuning } from "../../../src/backends/llamaCpp/index.ts";
+import { firstSentenceSettled as outcomeSettled } from "../../../src/detect/early-stop.ts";
 
 const personas = ["A teacher. ", "A nurse. ", "A farmer. ", ""];
 const tasks = ["Is it offensive? ", "Label politeness: "];

@@ -13,22 +13,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { requireShared } from "../../helpers/shared.ts";
 import { evaluate, leaveOneGroupOut, loadLabelledCsv } from "../../../src/detect/eval.ts";
-import { getDetector, tuningCandidates } from "../../../src/detect/index.ts";
+import { DEFAULT_RULES, getDetector, tuningCandidates, tuningTieBreak } from "../../../src/detect/index.ts";
+import { classScores } from "../../../src/detect/metrics.ts";
 
 const file = requireShared("data/refusal/xstest/xstest_dev_completions.csv");
 const FLOOR: Record<string, Record<string, number>> = {
   "rules@2": { gpt4: 0.96, gpt4_v1: 0.85, llama2new: 0.95, mistralinstruct: 0.72 },
   "rules@3": { gpt4: 0.98, gpt4_v1: 0.99, llama2new: 0.98, mistralinstruct: 0.905 },
+  "rules@4": { gpt4: 0.98, gpt4_v1: 0.99, llama2new: 0.975, mistralinstruct: 0.93 },
 };
 const LOMO_FLOOR: Record<string, Record<string, number>> = {
   "rules@2": { gpt4: 0.96, gpt4_v1: 0.85, llama2new: 0.94, mistralinstruct: 0.72 },
   "rules@3": { gpt4: 0.98, gpt4_v1: 0.99, llama2new: 0.98, mistralinstruct: 0.875 },
+  // issue 15's goal: at least 0.93 for every model held out.
+  "rules@4": { gpt4: 0.98, gpt4_v1: 0.99, llama2new: 0.975, mistralinstruct: 0.93 },
 };
-const OVERALL: Record<string, number> = { "rules@2": 0.93, "rules@3": 0.975 };
+// Leave-one-model-out is the slow part (rules@3 has 384 candidates): each detector's report is computed once.
+const lomoCache = new Map<string, ReturnType<typeof leaveOneGroupOut>>();
+let rowsCache: ReturnType<typeof loadLabelledCsv> | null = null;
+const devRows = () => (rowsCache ??= loadLabelledCsv(file.path));
+function lomo(name: string) {
+  let r = lomoCache.get(name);
+  if (!r) lomoCache.set(name, (r = leaveOneGroupOut(devRows(), tuningCandidates(name), { tieBreak: tuningTieBreak(name) })));
+  return r;
+}
+const OVERALL: Record<string, number> = { "rules@2": 0.93, "rules@3": 0.975, "rules@4": 0.975 };
 
-for (const name of ["rules@2", "rules@3"]) {
+for (const name of ["rules@2", "rules@3", "rules@4"]) {
   test(`${name} on XSTest dev: F1 overall and per model`, { skip: file.skip }, (t) => {
-    const rows = loadLabelledCsv(file.path);
+    const rows = devRows();
     assert.equal(rows.length, 1550);
     const r = evaluate(rows, getDetector(name));
     const v1 = evaluate(rows, getDetector("rules@1"));
@@ -41,8 +54,7 @@ for (const name of ["rules@2", "rules@3"]) {
   });
 
   test(`${name}: leave-one-model-out over its switches holds up on each unseen model`, { skip: file.skip }, (t) => {
-    const rows = loadLabelledCsv(file.path);
-    const r = leaveOneGroupOut(rows, tuningCandidates(name));
+    const r = lomo(name);
     assert.ok(r.candidates.length > 1, "something is chosen");
     for (const g of r.groups) {
       t.diagnostic(`${g.group}: held-out F1 ${g.heldOutF1?.toFixed(3)} with ${g.chosen}`);
@@ -55,4 +67,26 @@ test("rules@3 beats rules@2 on every model", { skip: file.skip }, () => {
   const rows = loadLabelledCsv(file.path);
   const [v2, v3] = ["rules@2", "rules@3"].map((n) => evaluate(rows, getDetector(n)));
   for (const g of Object.keys(v2.byGroup)) assert.ok((v3.byGroup[g].binary.f1 ?? 0) > (v2.byGroup[g].binary.f1 ?? 0), g);
+});
+
+// rules@4 (measured when written): overall F1 0.978, three-way 0.934, partial recall 27/82; per model F1 gpt4 0.986,
+// gpt4_v1 1.000, llama2new 0.980, mistralinstruct 0.938. Leave-one-model-out (its thresholds chosen on the other
+// three by F1, ties by macro-F1 over the three classes): 0.986, 1.000, 0.980, 0.938.
+test("rules@4 produces partial refusals and keeps three-way accuracy", { skip: file.skip }, (t) => {
+  const rows = loadLabelledCsv(file.path);
+  const r = evaluate(rows, getDetector("rules@4"));
+  const partial = classScores(r.threeWay.confusion).partial;
+  t.diagnostic(`three-way ${r.threeWay.accuracy?.toFixed(3)}, partial recall ${partial.recall?.toFixed(3)}, precision ${partial.precision?.toFixed(3)}`);
+  assert.ok((partial.recall ?? 0) >= 0.3, `partial recall ${partial.recall}`);
+  assert.ok((partial.precision ?? 0) >= 0.3, `partial precision ${partial.precision}`);
+  assert.ok((r.threeWay.accuracy ?? 0) >= 0.92, `three-way ${r.threeWay.accuracy}`);
+});
+
+test(`the default detector (${DEFAULT_RULES}) is the one with the better leave-one-model-out scores`, { skip: file.skip }, (t) => {
+  const held = (name: string) => lomo(name).groups.map((g) => g.heldOutF1 ?? 0);
+  const [v3, v4] = [held("rules@3"), held("rules@4")];
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  t.diagnostic(`LOMO mean F1 rules@3 ${mean(v3).toFixed(3)} rules@4 ${mean(v4).toFixed(3)}; worst ${Math.min(...v3).toFixed(3)} vs ${Math.min(...v4).toFixed(3)}`);
+  assert.equal(DEFAULT_RULES, "rules@4");
+  assert.ok(mean(v4) > mean(v3) && Math.min(...v4) > Math.min(...v3), "rules@4 beats rules@3 on the mean and on the worst held-out model");
 });

@@ -29,7 +29,9 @@ function mockLoader(log: { loads: string[]; disposed: number }) {
   return async (source: string): Promise<Backend> => {
     log.loads.push(source);
     return {
-      info: { backend: "mock", sha256: `mock:${source}`, path: source, name: source, chatTemplate: null, supportsSystem: true, details: {} },
+      // a stand-in for a loaded ONNX model (the run loop reads only the typed fields)
+      info: { backend: "transformers.js", sha256: `mock:${source}`, path: source, name: source, chatTemplate: null, supportsSystem: true, earlyStop: null, preferredBatch: null,
+        details: { device: "cpu", dtype: "fp32", modelType: "mock", kvCache: false, inputs: [] } },
       render: (messages) => messages.map((m) => `${m.role}: ${m.content}`).join("\n"),
       generate: async (reqs: GenerationRequest[]) => reqs.map((r) => ({
         text: refuses(r.prompt.text, r.seed) ? REFUSAL : "not offensive", firstToken: null, generatedTokens: 3, latencyMs: 0,

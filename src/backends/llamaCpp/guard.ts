@@ -1,4 +1,13 @@
 // A guard against a data race between llama.cpp and node-llama-cpp that mixes up sequences' logits.
+import type { LlamaContext } from "node-llama-cpp";
+import { missingGuardInternals, nativeContext, type NativeContext } from "./internals.ts";
+
+/** Installs the guard on a context's native context; returns why it could not (empty: installed). */
+export function installGuard(context: LlamaContext): string[] {
+  const missing = missingGuardInternals(context);
+  if (missing.length) return missing;
+  return serializeFirstSampleAfterDecode(nativeContext(context)) ? [] : ["LlamaContext._ctx (its methods could not be wrapped)"];
+}
 
 /**
  * llama.cpp (the build in node-llama-cpp 3.21.1) may order a decode's output rows differently from the batch when
@@ -11,10 +20,11 @@
  * reordering happen exactly once, on one thread. It covers node-llama-cpp's own sampling (seq.evaluate,
  * controlledEvaluate) as well as our narrow reads, since both call the same native sampleToken.
  * Returns false where the native methods cannot be wrapped (the caller then uses one sequence).
+ * `nativeCtx` comes from internals.ts (nativeContext).
  */
-export function serializeFirstSampleAfterDecode(nativeCtx: unknown): boolean {
+export function serializeFirstSampleAfterDecode(nativeCtx: NativeContext | null): boolean {
   type Fn = (...a: unknown[]) => Promise<unknown>;
-  const c = nativeCtx as { decodeBatch?: Fn; sampleToken?: Fn } | null;
+  const c = nativeCtx as unknown as { decodeBatch?: Fn; sampleToken?: Fn } | null;
   if (!c) return false;
   const decode = c.decodeBatch, sample = c.sampleToken;
   if (typeof decode !== "function" || typeof sample !== "function") return false;
