@@ -42,7 +42,7 @@ export function demoSummary(db: Db, models: readonly { id: string; law: Law }[],
   // the planted truth of each trial needs its prompt text, which analysis rows do not carry
   const prompts = new Map(finishedTrials(db, detector).map((t) => [t.trial_id, t.prompt]));
   const agree = rows.filter((t) => t.pRefusal !== null && (t.pRefusal > 0.5) === (t.refusal === 1)).length;
-  return { trials: rows.length, detector, agree, models: models.map((m) => modelSummary(m.id, m.law, rows.filter((t) => t.model === m.id), prompts)) };
+  return { trials: rows.length, detector, agree, models: models.filter((m) => rows.some((t) => t.model === m.id)).map((m) => modelSummary(m.id, m.law, rows.filter((t) => t.model === m.id), prompts)) };
 }
 
 function modelSummary(model: string, law: Law, rows: StoredRow[], prompts: Map<string, string>): DemoModelSummary {
