@@ -68,7 +68,7 @@ test("early stop cuts a real generation where the rule first holds", { skip: tin
   })));
   const run = async (earlyStop: EarlyStopRule | null) => {
     const b = await loadLlamaCpp(tiny.path, { earlyStop, threads: 1 });
-    try { return { results: await b.generate(requests), stops: b.counters.earlyStops }; } finally { await b.dispose(); }
+    try { return { results: await b.generate(requests), stops: (b as unknown as { counters: { earlyStops: number } }).counters.earlyStops }; } finally { await b.dispose(); }
   };
   const full = await run(null);
   const early = await run(rule);
