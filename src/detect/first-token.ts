@@ -14,6 +14,11 @@ export const MIN_MASS = 1e-12;
 /** Refusal share of the watched first-token mass, or null when there is nothing to divide. */
 export function pRefusal(record: FirstTokenRecord | null | undefined): number | null {
   if (!record) return null;
+  // A top-k-only server gives an interval (backends/openai/record.ts): a point is a value, anything wider is not.
+  if (record.exactness === "bounded") {
+    const b = record.bounds?.pRefusal;
+    return b && b[0] === b[1] ? b[0] : null;
+  }
   const denom = record.refusalMass + record.answerMass;
   if (!(denom >= MIN_MASS)) return null;
   return record.refusalMass / denom;

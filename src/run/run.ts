@@ -8,7 +8,7 @@ import { sha256 } from "../util/hash.ts";
 import { mixSeed } from "../util/random.ts";
 import { loadBackend, type BackendOptions } from "../backends/index.ts";
 import type { Db } from "../store/db.ts";
-import { doneIds, finishRun, planTrials, recordFallback, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
+import { doneIds, finishRun, planTrials, recordFallback, recordServer, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
 import { pRefusal } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
@@ -192,6 +192,7 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
         ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        onWarning: (message) => opts.onEvent?.({ type: "warning", message }),
       });
       current = { source, backend };
       return { backend, fresh: true };
@@ -206,13 +207,17 @@ async function runModel(
   const info = backend.info;
   const modelId = trials[0].model.id;
   upsertModel(db, modelId, info);
+  if (info.backend === "openai") recordServer(db, runId, { model: modelId, details: info.details, provenance: info.provenance ?? null });
   const placement = study.prompt.personaPlacement === "auto" ? (info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   const rows: (PlannedRow & { trial: PlannedTrial; messages: GenerationRequest["prompt"] })[] = [];
   const seen = new Set<string>();
   let collapsed = 0;
-  for (const t of trials) {
-    const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
-    const text = backend.render(messages);
+  const built = trials.map((t) => buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement }));
+  // A served model's template is applied by its server (I/O): all prompts are rendered in one go.
+  const texts = backend.renderMany ? await backend.renderMany(built.map((b) => b.messages)) : null;
+  for (const [i, t] of trials.entries()) {
+    const { messages, placement: used } = built[i];
+    const text = texts ? texts[i] : backend.render(messages);
     const seed = trialSeed(study.decoding, t.replicate, text);
     const id = trialId(info.sha256, text, study.decoding, seed, info.earlyStop ?? "full");
     if (seen.has(id)) { collapsed++; continue; }

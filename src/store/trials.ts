@@ -74,6 +74,18 @@ export function recordFallback(db: Db, runId: number, f: Omit<RunFallback, "runI
   })();
 }
 
+/** A served model's probe (server, version, identity, endpoints), kept in the run's settings under `servers`. */
+export function recordServer(db: Db, runId: number, entry: { model: string; details: unknown; provenance: unknown }): void {
+  db.transaction(() => {
+    const text = db.prepare(`SELECT settings FROM runs WHERE run_id = ?`).pluck().get(runId) as string | undefined;
+    if (text === undefined) return;
+    const settings = JSON.parse(text) as { servers?: { model: string }[] };
+    const list = (settings.servers ?? []).filter((x) => x.model !== entry.model);
+    list.push(entry);
+    db.prepare(`UPDATE runs SET settings = ? WHERE run_id = ?`).run(JSON.stringify({ ...settings, servers: list }), runId);
+  })();
+}
+
 /** Every fallback recorded by any run of the store, in run order. */
 export function runFallbacks(db: Db): RunFallback[] {
   const rows = db.prepare(`SELECT run_id, settings FROM runs ORDER BY run_id`).all() as { run_id: number; settings: string }[];
