@@ -28,7 +28,9 @@ export const MAX_TASKS = 8;
 /** The answer to a prompt in which no task's cue occurs (when the law has per-task answers and no "*" entry). */
 export const FALLBACK_ANSWER = "Well, it depends.";
 
-const responseText = z.string().min(1).max(400).regex(/^[A-Za-z0-9]/, "must start with an ASCII letter or digit");
+/** A response text starts with a printable character: a letter, digit, quote, "**", "<", … (not a space or control). */
+export const PRINTABLE_START = /^[^\s\p{C}]/u;
+const responseText = z.string().min(1).max(400).regex(PRINTABLE_START, "must start with a printable character (not a space or a control character)");
 const cueWord = z.string().regex(/^[a-z]{2,40}$/, "a cue must be one lowercase ASCII word of 2 to 40 letters");
 const answerEntry = z.union([responseText, z.strictObject({ text: responseText, cue: cueWord })]);
 const answerMap = z.record(z.string().regex(/^([A-Za-z0-9_.-]+|\*)$/, "a key is a task id (letters, digits, '_', '.', '-') or \"*\""), answerEntry)

@@ -77,6 +77,9 @@ export interface PlantedVocab {
   successor: Map<number, number>;
 }
 
+/** Thrown inside tryBuildVocab: drop this regular piece and build again. */
+class Rebuild { constructor(readonly piece: string) {} }
+
 let regularCache: string[] | null = null;
 function regularPieces(): string[] {
   regularCache ??= readFileSync(new URL("./pieces.txt", import.meta.url), "utf8").split("\n").filter((l) => l.length > 0);
@@ -103,14 +106,35 @@ function makeFormable(known: Map<string, number>): (p: string) => boolean {
 }
 
 export function buildVocab(spec: VocabSpec): PlantedVocab {
+  // A response's rest must be a text the tokenizer can never build (so the output-only token never appears in
+  // prompts). When a regular word piece would let it build the rest ("Sure" + '"' for '"Sure"'), that piece is
+  // dropped and the vocabulary rebuilt.
+  const banned = new Set<string>();
+  for (;;) {
+    const r = tryBuildVocab(spec, banned);
+    if (typeof r !== "string") return r;
+    banned.add(r);
+  }
+}
+
+/** Leading pieces for a text that does not start with an ASCII letter or digit: "▁" + its opening marks ('▁"', '▁**'). */
+function openingPieces(text: string): string[] {
+  if (/^[A-Za-z0-9]/.test(text)) return [];
+  const lead = /^[^\s\p{L}\p{N}]{1,4}/u.exec(text)?.[0] ?? /^[\p{L}\p{N}]{1,12}/u.exec(text)?.[0] ?? [...text][0];
+  const cs = [...lead];
+  return cs.map((_, k) => "\u2581" + cs.slice(0, k + 1).join(""));
+}
+
+function tryBuildVocab(spec: VocabSpec, banned: ReadonlySet<string>): PlantedVocab | string {
   const entries = new Map<string, number>(); // piece → score, in id order after the fixed head
   const put = (p: string, score: number) => entries.set(p, Math.max(score, entries.get(p) ?? -Infinity));
   for (let c = 0x21; c <= 0x7e; c++) put(String.fromCharCode(c), 0);
   for (const c of BOUNDARY_CHARS) put(c, 0);
   const words = [...spec.triggers, ...spec.cues];
   const hasTrigger = (p: string) => words.some((w) => p.toLowerCase().includes(w));
-  regularPieces().forEach((p, i) => { if (!hasTrigger(p)) put(p, -(i + 1)); });
+  regularPieces().forEach((p, i) => { if (!hasTrigger(p) && !banned.has(p)) put(p, -(i + 1)); });
   for (const text of [spec.refusal, ...spec.answers]) {
+    openingPieces(text).forEach((p, k) => { if (!entries.has(p)) put(p, -5000 - 2 - k); });
     const word = /^[A-Za-z0-9]+/.exec(text)?.[0];
     if (!word || hasTrigger(word)) continue;
     const w = "\u2581" + word;
@@ -143,7 +167,7 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
 
   // Output-only rest tokens (appended; they never change how prompts tokenise).
   const restOf = (text: string, which: string): { first: number; restText: string | null; restId: number | null } => {
-    if (!/^[A-Za-z0-9]/.test(text)) throw new HarnessError("BAD_LAW", `the ${which} text must start with an ASCII letter or digit: ${JSON.stringify(text)}`, "start the text with a word");
+    if (!/^[^\s\p{C}]/u.test(text)) throw new HarnessError("BAD_LAW", `the ${which} text must start with a printable character: ${JSON.stringify(text)}`, "remove leading spaces and control characters");
     const toks = tokenizer.tokenize(text);
     const first = toks[0];
     const firstText = pieces[first].replace(/\u2581/g, " ");
@@ -153,10 +177,23 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     if (rest === "") return { first, restText: null, restId: null };
     if (rest.includes(" ") || (!entries.has(rest) && !buildable(rest))) return { first, restText: rest, restId: null };
     if (rest.length === 1 && rest.charCodeAt(0) < 0x80 && entries.has(rest)) return { first, restText: null, restId: 3 + rest.charCodeAt(0) };
+    const cs = [...rest];
+    for (let i = 1; i < cs.length; i++) {
+      const halves = [cs.slice(0, i).join(""), cs.slice(i).join("")];
+      if (!halves.every(formable)) continue;
+      const drop = halves.find((h) => [...h].length > 1 && (entries.get(h) ?? 0) < 0 && (entries.get(h) ?? 0) > -5000);
+      if (drop !== undefined) throw new Rebuild(drop);
+    }
     throw new HarnessError("BAD_LAW", `cannot give the ${which} continuation ${JSON.stringify(rest)} its own output-only token`, `rephrase the ${which} so that a space follows its first word, e.g. ${JSON.stringify(text.replace(/^([A-Za-z0-9]+)/, "$1 "))}`);
   };
-  const r = restOf(spec.refusal, "refusal");
-  const as = spec.answers.map((text) => restOf(text, "answer"));
+  let r: ReturnType<typeof restOf>, as: ReturnType<typeof restOf>[];
+  try {
+    r = restOf(spec.refusal, "refusal");
+    as = spec.answers.map((text) => restOf(text, "answer"));
+  } catch (e) {
+    if (e instanceof Rebuild) return e.piece;
+    throw e;
+  }
   for (const [i, a] of as.entries()) {
     if (r.first === a.first) throw new HarnessError("BAD_LAW", `the refusal and the answer ${JSON.stringify(spec.answers[i])} start with the same token ${JSON.stringify(pieces[r.first])}`, "make the texts begin with different words");
     const j = as.findIndex((b) => b.first === a.first);
