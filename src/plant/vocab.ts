@@ -35,7 +35,7 @@ export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, BYTE: 6 } as cons
 /** What a token does in the model's attention. */
 export const CLS = { BOS: 0, COUNTED: 1, MUTE: 2, TRIGGER: 3 } as const;
 
-export const TIER = { CHAIN: 1e5, TRIGGER: 2e5, ABSORB: 3e5 } as const;
+export const TIER = { CHAIN: 1e5, TRIGGER: 2e5, ABSORB: 3e5, PREAMBLE: 4e5 } as const;
 
 export interface VocabSpec {
   /** Lowercase ASCII words, in law order. */
@@ -45,8 +45,18 @@ export interface VocabSpec {
   answers: readonly string[];
   /** Cue words of the per-task entries (same tier and token rules as triggers; token index after the triggers). */
   cues: readonly string[];
+  /** A preamble text (law "preamble.text"), or absent. */
+  preamble?: string;
   seed: number;
 }
+
+/**
+ * The preamble's tokens. In prompts the whole text is one token, `spaced` ("▁Answer:") or `bare` ("Answer:", after a
+ * newline or another mark), from a chain of top-tier pieces; as an output it is `spaced` or the output-only `alt`
+ * (" Answer:" with a literal space), two tokens of the same text so its share can be exact (build.ts). A prompt
+ * that ends in any of the three is a response whose preamble has been produced.
+ */
+export interface PreambleTokens { spaced: number; bare: number; alt: number }
 
 export interface ResponseTokens {
   first: number;
@@ -75,6 +85,7 @@ export interface PlantedVocab {
   answers: ResponseTokens[];
   /** Response token → the token greedy decoding must emit next (the rest, then EOS). */
   successor: Map<number, number>;
+  preamble: PreambleTokens | null;
 }
 
 /** Thrown inside tryBuildVocab: drop this regular piece and build again. */
@@ -140,6 +151,8 @@ function tryBuildVocab(spec: VocabSpec, banned: ReadonlySet<string>): PlantedVoc
     const w = "\u2581" + word;
     for (let k = 2; k <= w.length; k++) if (!entries.has(w.slice(0, k))) put(w.slice(0, k), -5000 - k);
   }
+  const preambleChains = spec.preamble === undefined ? [] : ["\u2581" + spec.preamble, spec.preamble].map((t) => [...t.replace(/ /g, "\u2581")]);
+  for (const cs of preambleChains) for (let k = 2; k <= cs.length; k++) put(cs.slice(0, k).join(""), TIER.PREAMBLE + k);
   for (const w of words) {
     for (const f of forms(w)) {
       for (let k = 2; k <= f.length; k++) put(f.slice(0, k), TIER.CHAIN + k);
@@ -209,6 +222,19 @@ function tryBuildVocab(spec: VocabSpec, banned: ReadonlySet<string>): PlantedVoc
   const refusal: ResponseTokens = { first: r.first, rest: restId(r) };
   const answers: ResponseTokens[] = as.map((a) => ({ first: a.first, rest: restId(a) }));
   const answer = answers[0];
+  let preamble: PreambleTokens | null = null;
+  if (spec.preamble !== undefined) {
+    const [spaced, bare] = preambleChains.map((cs) => pieces.indexOf(cs.join(""), 259));
+    if (tokenizer.tokenize(spec.preamble).join() !== String(spaced)) throw new Error(`planted vocab: the preamble ${JSON.stringify(spec.preamble)} does not tokenise as one piece`);
+    const altText = " " + spec.preamble;
+    if (pieces.includes(altText)) throw new HarnessError("BAD_LAW", `the preamble ${JSON.stringify(spec.preamble)} is also the end of a response text`, "use a preamble that no refusal or answer text ends with");
+    const alt = pieces.length;
+    pieces.push(altText); scores.push(0); types.push(TOKEN_TYPE.NORMAL);
+    preamble = { spaced, bare, alt };
+    for (const [i, x] of [refusal, ...answers].entries()) {
+      if (x.first === spaced || x.first === bare) throw new HarnessError("BAD_LAW", `the ${i === 0 ? "refusal" : `answer ${JSON.stringify(spec.answers[i - 1])}`} starts with the preamble ${JSON.stringify(spec.preamble)}`, "a response text must not begin with the preamble: the model produces the preamble first, then the response");
+    }
+  }
   tokenizer = new SpmTokenizer(pieces, scores);
 
   const unk = 0, bos = 1, eos = 2;
@@ -223,6 +249,8 @@ function tryBuildVocab(spec: VocabSpec, banned: ReadonlySet<string>): PlantedVoc
   const unit = new Int8Array(n);
   cls[unk] = CLS.MUTE; cls[bos] = CLS.BOS; cls[eos] = CLS.MUTE;
   for (const resp of [refusal, ...answers]) if (resp.rest !== null && resp.rest >= 259 + entries.size) cls[resp.rest] = CLS.MUTE;
+  // The preamble's tokens carry no noise unit: a prompt that ends in it (a response prefix) reads the same noise.
+  if (preamble) for (const t of [preamble.spaced, preamble.bare, preamble.alt]) cls[t] = CLS.MUTE;
   words.forEach((w, k) => {
     for (const f of forms(w)) for (const c of BOUNDARY_CHARS) {
       const id = tokenizer.id(c + f)!;
@@ -231,5 +259,5 @@ function tryBuildVocab(spec: VocabSpec, banned: ReadonlySet<string>): PlantedVoc
     }
   });
   for (let i = 0; i < n; i++) if (cls[i] === CLS.COUNTED) unit[i] = noiseUnit(spec.seed, pieces[i]);
-  return { pieces, scores, types, tokenizer, unk, bos, eos, cls, trigger, unit, refusal, answer, answers, successor };
+  return { pieces, scores, types, tokenizer, unk, bos, eos, cls, trigger, unit, refusal, answer, answers, successor, preamble };
 }
