@@ -222,6 +222,11 @@ export interface GenerateOptions {
    * list), so the caller can store finished work while the rest still runs. The returned array is unchanged.
    */
   onResult?: (index: number, result: GenerationResult) => void;
+  /**
+   * Checked before each request (or chunk) starts: once it returns true, requests not yet started are skipped and
+   * their places in the returned array stay empty (a sparse array), so Ctrl-C waits only for the work in flight.
+   */
+  shouldStop?: () => boolean;
 }
 
 /** A loaded model: batch in, batch out, results in request order. */

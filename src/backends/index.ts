@@ -2,7 +2,6 @@
 // onnxruntime costs time and memory that a command which never touches a model should not pay.
 import { existsSync, statSync } from "node:fs";
 import type { Backend, BackendFallback } from "../types.ts";
-import { ModelError } from "../errors.ts";
 import { DEFAULT_EARLY_STOP } from "../detect/early-stop.ts";
 import type { GpuChoice } from "./llamaCpp/index.ts";
 
@@ -19,6 +18,8 @@ export interface BackendOptions {
   fullText?: boolean;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
+  /** Aborts a model download (the run's stop request: Ctrl-C, SIGTERM). */
+  signal?: AbortSignal;
   /** Told once per kind when the backend falls back to a slower equivalent path (the run warns and records it). */
   onFallback?: (f: BackendFallback) => void;
   /** Served models (`openai:` sources): more endpoints of the same model, an identity pin, requests per endpoint. */
@@ -54,12 +55,8 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
     const { loadLlamaCpp } = await import("./llamaCpp/index.ts");
     let path = source;
     if (source.startsWith("hf:")) {
-      const { resolveModelFile } = await import("node-llama-cpp");
-      try {
-        path = await resolveModelFile(source, opts.cacheDir ?? "models");
-      } catch (e) {
-        throw new ModelError("MODEL_NOT_FOUND", `cannot fetch ${source}: ${(e as Error).message}`, "check the URI (hf:<org>/<repo>/<file>.gguf or hf:<org>/<repo>:<quant>) and your network");
-      }
+      const { resolveHfGguf } = await import("./hf.ts");
+      path = await resolveHfGguf(source, { directory: opts.cacheDir ?? "models", signal: opts.signal });
     }
     return loadLlamaCpp(path, {
       gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate,

@@ -147,6 +147,7 @@ class TransformersBackend implements Backend {
     const results: GenerationResult[] = new Array(requests.length);
     const size = Math.max(1, this.opts.batch ?? 8);
     for (let i = 0; i < requests.length; i += size) {
+      if (opts.shouldStop?.()) break; // the rest stays unstarted (see GenerateOptions.shouldStop)
       const chunk = requests.slice(i, i + size);
       const out = await this.runChunk(chunk).catch(async (e) => {
         // One bad trial must not sink its neighbours: retry the chunk one by one to pin the error on it.

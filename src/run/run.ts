@@ -32,8 +32,10 @@ export interface RunOptions {
   detectors: RefusalDetector[];
   /** The command line stored with the run (provenance); default "frh (library)". */
   command?: string;
-  /** Checked between batches: stop cleanly (the run is marked interrupted). */
+  /** Checked between batches and prompts: stop cleanly (the run is marked interrupted). */
   shouldStop?: () => boolean;
+  /** Aborted on a stop request: ends a model download (kept out of the stored settings). */
+  signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   /** Abort a model when more than this share of its attempted trials failed (after 20 attempts). */
   maxFailureRate?: number;
@@ -191,7 +193,7 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       if (current?.source === source) return { backend: current.backend, fresh: false };
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
-        ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
         onWarning: (message) => opts.onEvent?.({ type: "warning", message }),
       });
       current = { source, backend };
@@ -287,6 +289,7 @@ async function runModel(
       try { store(call, now); } catch (e) { storeError = e; } // rethrown once the backend call is over
     };
     const results = await backend.generate(requests, {
+      shouldStop: opts.shouldStop,
       onResult: (j, result) => {
         if (reported.has(j)) return;
         reported.add(j);
@@ -294,10 +297,12 @@ async function runModel(
         if (pending.length >= batchSize) flush();
       },
     });
-    // What the backend did not report one by one (a backend without onResult) is stored now.
+    // What the backend did not report one by one (a backend without onResult) is stored now; requests a stop left
+    // unstarted are holes in `results` (forEach skips them) and stay planned for the next run.
     results.forEach((result, j) => { if (!reported.has(j)) pending.push([j, result]); });
     flush();
     if (storeError) throw storeError;
+    if (opts.shouldStop?.()) { stopped = true; break; }
     const attempted = ran + failed;
     if (attempted >= 20 && failed / attempted > (opts.maxFailureRate ?? 0.5)) {
       throw new HarnessError("BACKEND", `${failed} of ${attempted} trials failed on model '${modelId}' (last error: ${lastError ?? "see the store"})`,

@@ -40,11 +40,16 @@ export function registerRun(program: Command): void {
       const detectors = defaultDetectors();
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
       const db = openDb(dbPath, { study: study.id });
-      let stop = false;
-      const onSignal = () => {
-        if (stop) process.exit(130);
-        stop = true;
-        process.stderr.write("\nstopping after the current batch (Ctrl-C again to quit now; finished trials are saved)\n");
+      // First SIGINT/SIGTERM: finish no new prompt, drop the ones mid-generation, save what is done, exit 128 + signal
+      // number (130 Ctrl-C, 143 SIGTERM). A second one quits at once: each batch is saved in one transaction, so
+      // quitting between two JS steps never leaves half a batch (docs/guarantees.md).
+      let stop: NodeJS.Signals | null = null;
+      const abort = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stop) process.exit(exitCodeFor(sig));
+        stop = sig;
+        abort.abort();
+        process.stderr.write(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping — the prompts in flight are dropped, finished trials are saved (${sig === "SIGINT" ? "Ctrl-C" : sig} again to quit now); re-run the same command to continue\n`);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
@@ -59,14 +64,14 @@ export function registerRun(program: Command): void {
           },
           command: ["frh", ...process.argv.slice(2)].join(" "),
           shard: o.shard, takeOver: o.takeOver === true,
-          shouldStop: () => stop, onEvent: (e) => progress.onEvent(e),
+          shouldStop: () => stop !== null, signal: abort.signal, onEvent: (e) => progress.onEvent(e),
         });
         progress.stop();
         const verb = s.interrupted ? "interrupted" : "done";
         if (s.sequential) process.stdout.write(sequentialLine(s.sequential) + "\n");
         const shard = o.shard ? ` in shard ${o.shard.index}/${o.shard.count}` : "";
         process.stdout.write(`${verb}: ${s.ran} trials run, ${s.skipped} already done, ${s.failed} failed, of ${s.planned} planned${shard} → ${dbPath}\n`);
-        if (s.interrupted) process.exitCode = 130;
+        if (s.interrupted) process.exitCode = exitCodeFor(stop ?? "SIGINT");
       } finally {
         progress.stop();
         process.off("SIGINT", onSignal);
@@ -75,6 +80,9 @@ export function registerRun(program: Command): void {
       }
     });
 }
+
+/** The shell's convention for a process ended by a signal: 128 + its number. */
+const exitCodeFor = (sig: NodeJS.Signals) => (sig === "SIGTERM" ? 143 : 130);
 
 const STOP_WHY: Record<SequentialOutcome["stop"], string> = {
   target: "target reached",
