@@ -69,4 +69,20 @@ export interface ReportInput {
   heat: HeatRow[];
   /** Backend fallbacks recorded by the runs; absent or empty: none. */
   fallbacks?: ReportFallback[];
+  /** The planted truth behind a zoo run (analysis/truth.ts), shown beside the replication estimates. */
+  replicationTruth?: ReplicationTruthInput;
+}
+
+/** What the replication section shows of a planted truth. */
+export interface ReplicationTruthInput {
+  /** Where the laws came from (a zoo directory). */
+  source: string;
+  /** True first-order variance index per factor. */
+  factors: Record<string, number>;
+  order: string[];
+  slope: number;
+  models: { model: string; base: number; personaEffect: number }[];
+  personas: { model: string; persona: string; diff: number }[];
+  /** |Δ| at or below this counts as a null effect. */
+  nullBelow: number;
 }

@@ -13,7 +13,7 @@
 //  3. effects — "some personas raise refusal in some models": every persona against the control within each model
 //     (contrasts.ts, the design's own test), Holm-adjusted over the whole persona × model family at α.
 //     Supported when at least one persona raises refusal significantly.
-import type { AnalysisRow, Interval, SensitivityIndex } from "./types.ts";
+import type { AnalysisRow, Interval, Replication, ReplicationEffect, ReplicationFactor, ReplicationModel, SensitivityIndex, Verdict } from "./types.ts";
 import { percentiles, personaContrasts } from "./contrasts.ts";
 import { basicInterval } from "./sensitivity.ts";
 import { holm } from "./multiple.ts";
@@ -23,33 +23,6 @@ import { binomial, substream } from "./random.ts";
 export const PAPER_FACTORS = ["model", "task", "paraphrase", "persona"] as const;
 /** Fewest models that make a trend across models worth stating. */
 export const MIN_TREND_MODELS = 3;
-
-export type Verdict = "supported" | "contradicted" | "inconclusive";
-
-export interface ReplicationFactor { factor: string; variance: number; ci: Interval; percentileCi: Interval }
-
-export interface ReplicationEffect {
-  model: string;
-  persona: string;
-  diff: number;
-  ci: Interval;
-  p: number;
-  /** Holm over every persona × model contrast. */
-  pHolm: number;
-  significant: boolean;
-  n: number;
-  nControl: number;
-  test?: string;
-}
-
-export interface ReplicationModel { model: string; n: number; base: number; personaEffect: number }
-
-export interface Replication {
-  alpha: number;
-  ranking: { order: string[]; factors: ReplicationFactor[]; claim: string; verdict: Verdict };
-  trend: { models: ReplicationModel[]; slope: number; intercept: number; ci: Interval; claim: string; verdict: Verdict };
-  effects: { tests: number; significant: ReplicationEffect[]; all: ReplicationEffect[]; claim: string; verdict: Verdict };
-}
 
 export interface ReplicationOptions { control: string; alpha?: number; bootstrap?: number; seed?: number }
 
