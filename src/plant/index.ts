@@ -6,7 +6,7 @@ import { sha256 } from "../util/hash.ts";
 import { buildGguf, type BuildOptions } from "./build.ts";
 import { explainPrompt as explainText, lawVocab, parseLaw, type Explanation, type Law } from "./law.ts";
 
-export { parseLaw, lawSchema, lawVocab, explainTokens, promptTokens, plantedLogit, plantedProbability, countWord, type Law, type Explanation } from "./law.ts";
+export { parseLaw, lawSchema, lawVocab, explainTokens, promptTokens, plantedLogit, plantedProbability, countWord, lawAnswers, FALLBACK_ANSWER, type Law, type LawAnswer, type Explanation } from "./law.ts";
 export { TIE } from "./build.ts";
 
 export type PlantOptions = BuildOptions;

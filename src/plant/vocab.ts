@@ -41,7 +41,10 @@ export interface VocabSpec {
   /** Lowercase ASCII words, in law order. */
   triggers: readonly string[];
   refusal: string;
-  answer: string;
+  /** Answer texts in law order (lawAnswers): one, or the per-task entries then the fallback. */
+  answers: readonly string[];
+  /** Cue words of the per-task entries (same tier and token rules as triggers; token index after the triggers). */
+  cues: readonly string[];
   seed: number;
 }
 
@@ -61,12 +64,15 @@ export interface PlantedVocab {
   eos: number;
   /** token → CLS value */
   cls: Uint8Array;
-  /** token → trigger index, or -1 */
+  /** token → word index (triggers, then cues), or -1 */
   trigger: Int16Array;
   /** token → noise unit (0 unless COUNTED) */
   unit: Int8Array;
   refusal: ResponseTokens;
+  /** The first answer branch (the only one for a single-text answer). */
   answer: ResponseTokens;
+  /** Every answer branch, in law order. */
+  answers: ResponseTokens[];
   /** Response token → the token greedy decoding must emit next (the rest, then EOS). */
   successor: Map<number, number>;
 }
@@ -101,15 +107,16 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
   const put = (p: string, score: number) => entries.set(p, Math.max(score, entries.get(p) ?? -Infinity));
   for (let c = 0x21; c <= 0x7e; c++) put(String.fromCharCode(c), 0);
   for (const c of BOUNDARY_CHARS) put(c, 0);
-  const hasTrigger = (p: string) => spec.triggers.some((w) => p.toLowerCase().includes(w));
+  const words = [...spec.triggers, ...spec.cues];
+  const hasTrigger = (p: string) => words.some((w) => p.toLowerCase().includes(w));
   regularPieces().forEach((p, i) => { if (!hasTrigger(p)) put(p, -(i + 1)); });
-  for (const text of [spec.refusal, spec.answer]) {
+  for (const text of [spec.refusal, ...spec.answers]) {
     const word = /^[A-Za-z0-9]+/.exec(text)?.[0];
     if (!word || hasTrigger(word)) continue;
     const w = "\u2581" + word;
     for (let k = 2; k <= w.length; k++) if (!entries.has(w.slice(0, k))) put(w.slice(0, k), -5000 - k);
   }
-  for (const w of spec.triggers) {
+  for (const w of words) {
     for (const f of forms(w)) {
       for (let k = 2; k <= f.length; k++) put(f.slice(0, k), TIER.CHAIN + k);
       for (const c of BOUNDARY_CHARS) put(c + f, TIER.TRIGGER);
@@ -149,8 +156,12 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     throw new HarnessError("BAD_LAW", `cannot give the ${which} continuation ${JSON.stringify(rest)} its own output-only token`, `rephrase the ${which} so that a space follows its first word, e.g. ${JSON.stringify(text.replace(/^([A-Za-z0-9]+)/, "$1 "))}`);
   };
   const r = restOf(spec.refusal, "refusal");
-  const a = restOf(spec.answer, "answer");
-  if (r.first === a.first) throw new HarnessError("BAD_LAW", `the refusal and the answer start with the same token ${JSON.stringify(pieces[r.first])}`, "make the two texts begin with different words");
+  const as = spec.answers.map((text) => restOf(text, "answer"));
+  for (const [i, a] of as.entries()) {
+    if (r.first === a.first) throw new HarnessError("BAD_LAW", `the refusal and the answer ${JSON.stringify(spec.answers[i])} start with the same token ${JSON.stringify(pieces[r.first])}`, "make the texts begin with different words");
+    const j = as.findIndex((b) => b.first === a.first);
+    if (j < i) throw new HarnessError("BAD_LAW", `the answers ${JSON.stringify(spec.answers[j])} and ${JSON.stringify(spec.answers[i])} start with the same token ${JSON.stringify(pieces[a.first])}`, "make every answer text begin with a different word (a planted model reads each answer's first token)");
+  }
   const restId = (x: typeof r): number | null => {
     if (x.restId !== null) return x.restId;
     if (x.restText === null) return null;
@@ -159,12 +170,13 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     return id;
   };
   const refusal: ResponseTokens = { first: r.first, rest: restId(r) };
-  const answer: ResponseTokens = { first: a.first, rest: restId(a) };
+  const answers: ResponseTokens[] = as.map((a) => ({ first: a.first, rest: restId(a) }));
+  const answer = answers[0];
   tokenizer = new SpmTokenizer(pieces, scores);
 
   const unk = 0, bos = 1, eos = 2;
   const successor = new Map<number, number>();
-  for (const resp of [refusal, answer]) {
+  for (const resp of [refusal, ...answers]) {
     successor.set(resp.first, resp.rest ?? eos);
     if (resp.rest !== null) successor.set(resp.rest, eos);
   }
@@ -173,8 +185,8 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
   const trigger = new Int16Array(n).fill(-1);
   const unit = new Int8Array(n);
   cls[unk] = CLS.MUTE; cls[bos] = CLS.BOS; cls[eos] = CLS.MUTE;
-  for (const resp of [refusal, answer]) if (resp.rest !== null && resp.rest >= 259 + entries.size) cls[resp.rest] = CLS.MUTE;
-  spec.triggers.forEach((w, k) => {
+  for (const resp of [refusal, ...answers]) if (resp.rest !== null && resp.rest >= 259 + entries.size) cls[resp.rest] = CLS.MUTE;
+  words.forEach((w, k) => {
     for (const f of forms(w)) for (const c of BOUNDARY_CHARS) {
       const id = tokenizer.id(c + f)!;
       cls[id] = CLS.TRIGGER;
@@ -182,5 +194,5 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     }
   });
   for (let i = 0; i < n; i++) if (cls[i] === CLS.COUNTED) unit[i] = noiseUnit(spec.seed, pieces[i]);
-  return { pieces, scores, types, tokenizer, unk, bos, eos, cls, trigger, unit, refusal, answer, successor };
+  return { pieces, scores, types, tokenizer, unk, bos, eos, cls, trigger, unit, refusal, answer, answers, successor };
 }

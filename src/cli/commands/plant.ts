@@ -26,6 +26,10 @@ export function registerPlant(program: Command, write: (text: string) => void = 
         }
         const terms = [`base ${law.base}`, ...ex.triggers.filter((t) => t.count).map((t) => `${t.word} ${t.count}×${t.boost}`), `noise ${ex.noise.toFixed(6)} (${ex.noiseTokens} tokens)`];
         const lines = [`p(refusal first token) = ${ex.probability.toFixed(7)}`, `logit ${ex.logit.toFixed(6)} = ${terms.join(" + ")}`];
+        if (ex.answers.length > 1) {
+          for (const a of ex.answers) lines.push(`answer ${a.task === null ? "(no cue: fallback)" : `${a.task} (cue '${a.cue}' ×${a.count})`}: ${JSON.stringify(a.text)} — share ${a.share.toFixed(6)} of the answer mass`);
+          if (ex.mixedCues) lines.push("note: cues of several tasks occur about equally often; the answer mass splits and p(refusal) no longer follows the logit");
+        }
         if (ex.continues) lines.push(`note: the prompt ends in the first token of the ${ex.continues}; the model continues that text instead`);
         write(lines.join("\n") + "\n");
         return;
