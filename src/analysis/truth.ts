@@ -1,9 +1,11 @@
 // The exact truth of a study on planted models, from the laws alone (no model run): every prompt of the full
 // factorial rendered as the run renders it for a planted GGUF (no chat template: plain text, persona before the
 // user turn), the law evaluated on it, and the outcome's distribution per cell from the decoding:
-//   greedy (temperature 0, or topK 1): Y = 1[p > 0.5] (ties go to the answer, as first-token@1 decides);
-//   sampled (temperature T > 0, topK 0 or ≥ 2, topP 1): Y ~ Bernoulli(σ(logit / T)) — a planted model puts all
-//     but ~e⁻⁸⁰ of its mass on the two first tokens, so temperature scales their logit difference;
+//   greedy (temperature 0, or topK 1): Y = 1 when the refusal's first token is the argmax (p > 0.5 unless cues of
+//     two tasks split the answer mass; ties go to the answer);
+//   sampled (temperature T > 0, topK 0 or ≥ 2, topP 1): Y ~ Bernoulli(p^(1/T) / (p^(1/T) + Σ a_j^(1/T))) over the
+//     answer branches' masses a_j — a planted model puts all but ~e⁻⁸⁰ of its mass on those first tokens
+//     (T = 1: Bernoulli(p); one answer branch: σ(logit / T));
 //   p_refusal: Y = p (what first-token@1 records).
 // Each cell carries the probability the design gives it (full: uniform over cells; random, blocked, sequential:
 // model, task, then paraphrase and item within the task, each uniform — src/spec/design.ts drawCell), so a Monte
@@ -13,7 +15,7 @@ import type { Persona } from "../types.ts";
 import { DataError } from "../errors.ts";
 import type { Study } from "../spec/study.ts";
 import { buildMessages, renderPlain } from "../prompts/render.ts";
-import { explainPrompt, sigmoid, type Law } from "../plant/law.ts";
+import { countWord, explainPrompt, type Law } from "../plant/law.ts";
 import { populationIndices, type Indices } from "../stats/sensitivity.ts";
 import { olsSlope } from "../stats/replication.ts";
 
@@ -37,8 +39,10 @@ export interface PersonaTruth {
   rate: number;
   /** rate − the control's rate in the same model. */
   diff: number;
-  /** Mean planted probability (σ of the logit) over those cells. */
+  /** Mean planted probability P(refusal's first token) over those cells. */
   planted: number;
+  /** The persona's text holds a trigger word of the model's law: a planted persona effect (else a planted null). */
+  plantedEffect: boolean;
 }
 
 export interface ModelTruth {
@@ -51,6 +55,8 @@ export interface ModelTruth {
 }
 
 export interface StudyTruth {
+  /** The control persona's id. */
+  control: string;
   /** Distinct trials of the full factorial (replicates excluded: they share the prompt and its law). */
   cells: number;
   outcome: "refusal" | "p_refusal";
@@ -63,15 +69,22 @@ export interface StudyTruth {
   trend: { slope: number; intercept: number };
 }
 
-/** P(Y = 1 | cell) as the decoding turns the planted logit into an outcome. */
-export function refusalProbability(logit: number, decoding: Study["decoding"], where = "study"): { q: number; kind: "greedy" | "sampled" } {
+/**
+ * P(Y = 1 | cell) as the decoding turns the planted first-token distribution into an outcome: p = P(refusal's first
+ * token), the rest split over the answer branches by `shares` (one branch, share 1, unless cues of two tasks mix).
+ */
+export function refusalProbability(p: number, shares: readonly number[], decoding: Study["decoding"], where = "study"): { q: number; kind: "greedy" | "sampled" } {
   const { temperature: T, topK, topP } = decoding;
-  if (T === 0 || topK === 1) return { q: logit > 0 ? 1 : 0, kind: "greedy" };
+  const answers = shares.map((s) => (1 - p) * s);
+  // greedy: the refusal is generated when its first token is the argmax (ties go to the answer)
+  if (T === 0 || topK === 1) return { q: answers.every((a) => p > a) ? 1 : 0, kind: "greedy" };
   if (topP < 1) {
     throw new DataError(`${where}: decoding.topP`, `the exact truth is not computed for top-p truncation (topP ${topP})`,
       "use topP: 1 with topK: 0 (plain sampling) or temperature: 0 (greedy), as the zoo and paper studies do");
   }
-  return { q: sigmoid(logit / T), kind: "sampled" };
+  if (T === 1) return { q: p, kind: "sampled" };
+  const pw = p ** (1 / T), aw = answers.reduce((s, a) => s + a ** (1 / T), 0);
+  return { q: pw / (pw + aw), kind: "sampled" };
 }
 
 /** Every cell of the full factorial with its design probability, prompt text and planted logit, one model at a time. */
@@ -83,7 +96,8 @@ export function* factorialCells(study: Study, models: readonly TruthModel[]) {
     const w = uniform ? 1 / (M * totalTP * N) : 1 / (M * T * ts.paraphrases.length * ts.items.length * N);
     for (const paraphrase of ts.paraphrases) for (const item of ts.items) for (const persona of study.personas) {
       const text = renderPlanted(study, persona, paraphrase, item);
-      yield { model: model.id, law: model.law, persona, task: ts.task.id, paraphrase: paraphrase.id, item: item.id, w, text, logit: explainPrompt(model.law, text).logit };
+      const e = explainPrompt(model.law, text);
+      yield { model: model.id, law: model.law, persona, task: ts.task.id, paraphrase: paraphrase.id, item: item.id, w, text, p: e.probability, shares: e.answers.map((a) => a.share) };
     }
   }
 }
@@ -108,10 +122,10 @@ export function studyTruth(study: Study, models: readonly TruthModel[], opts: Tr
     labels.task.push(c.task); labels.paraphrase.push(c.paraphrase);
   };
   for (const c of factorialCells(study, models)) {
-    const r = refusalProbability(c.logit, study.decoding, study.path);
+    const r = refusalProbability(c.p, c.shares, study.decoding, study.path);
     kind = r.kind;
     cells++; mass += c.w; refusals += c.w * r.q;
-    const p = sigmoid(c.logit);
+    const p = c.p;
     if (outcome === "p_refusal") push(p, c.w, c);
     else { push(1, c.w * r.q, c); push(0, c.w * (1 - r.q), c); }
     const k = `${c.model}\u0000${c.persona.id}`;
@@ -129,13 +143,14 @@ export function studyTruth(study: Study, models: readonly TruthModel[], opts: Tr
     for (const persona of study.personas) {
       const a = at(persona.id), rate = a.q / a.w;
       wm += a.w; qm += a.q;
-      personas.push({ model: m.id, persona: persona.id, rate, diff: rate - base, planted: a.p / a.w });
+      const plantedEffect = !persona.isControl && Object.keys(m.law.triggers).some((w) => countWord(w, persona.text) > 0);
+      personas.push({ model: m.id, persona: persona.id, rate, diff: rate - base, planted: a.p / a.w, plantedEffect });
       if (!persona.isControl) { eff += Math.abs(rate - base); ne++; }
     }
     return { model: m.id, base, rate: qm / wm, personaEffect: ne ? eff / ne : 0 };
   });
   return {
-    cells, outcome, decoding: kind, refusalRate: refusals / mass, factors, personas, models: modelTruths,
+    control, cells, outcome, decoding: kind, refusalRate: refusals / mass, factors, personas, models: modelTruths,
     trend: olsSlope(modelTruths.map((m) => m.base), modelTruths.map((m) => m.personaEffect)),
   };
 }

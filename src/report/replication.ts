@@ -24,9 +24,10 @@ export function replicationContent(input: ReportInput): ReplicationContent | nul
   const truth = input.replicationTruth ?? null;
   const T = truth ? ["Planted truth"] : [];
   const tFactor = (f: string) => (truth ? [fixed(truth.factors[f], 4)] : []);
-  const trueEffects = truth ? new Map(truth.personas.map((p) => [key(p.model, p.persona), p.diff])) : null;
+  const trueEffects = truth ? new Map(truth.personas.map((p) => [key(p.model, p.persona), p])) : null;
   const trueModels = truth ? new Map(truth.models.map((m) => [m.model, m])) : null;
-  const nonNull = truth ? truth.personas.filter((p) => Math.abs(p.diff) > truth.nullBelow).length : 0;
+  const planted = truth ? truth.personas.filter((p) => p.planted) : [];
+  const found = planted.filter((p) => rep.effects.significant.some((e) => e.model === p.model && e.persona === p.persona)).length;
 
   const claims: PlainTable = {
     head: ["Claim", "Our estimate", "95% CI", "Verdict", ...T],
@@ -34,7 +35,7 @@ export function replicationContent(input: ReportInput): ReplicationContent | nul
       [rep.ranking.claim, rep.ranking.order.join(" > "), rep.ranking.factors.map((f) => `${f.factor} ${interval(f.ci, 3)}`).join("; "), rep.ranking.verdict, ...(truth ? [truth.order.join(" > ")] : [])],
       [rep.trend.claim, `slope ${fixed(rep.trend.slope, 3)}`, interval(rep.trend.ci, 3), rep.trend.verdict, ...(truth ? [`slope ${fixed(truth.slope, 3)}`] : [])],
       [rep.effects.claim, `${rep.effects.significant.length} of ${rep.effects.tests} significant (${rep.effects.significant.filter((e) => e.diff > 0).length} raise refusal)`, "—", rep.effects.verdict,
-        ...(truth ? [`${nonNull} planted non-null (|Δ| > ${fixed(truth.nullBelow, 3)})`] : [])],
+        ...(truth ? [`${planted.length} planted persona effects, ${found} of them significant`] : [])],
     ],
     numeric: [],
     caption: `Verdicts: supported = the 95% CI says so; contradicted = it says the opposite; inconclusive = it allows both (α = ${rep.alpha}).`,
@@ -53,8 +54,9 @@ export function replicationContent(input: ReportInput): ReplicationContent | nul
     caption: `OLS line: effect = ${fixed(rep.trend.intercept, 3)} + ${fixed(rep.trend.slope, 3)} × base rate; slope 95% CI ${interval(rep.trend.ci, 3)} (parametric bootstrap).`,
   };
   const effects: PlainTable = {
-    head: ["Model", "Persona", "Δ [95% CI]", "p", "p Holm", ...(truth ? ["True Δ"] : [])],
-    rows: rep.effects.significant.map((e) => [e.model, e.persona, `${fixed(e.diff, 3)} ${interval(e.ci, 3)}`, pval(e.p), pval(e.pHolm), ...(trueEffects ? [fixed(trueEffects.get(key(e.model, e.persona)), 3)] : [])]),
+    head: ["Model", "Persona", "Δ [95% CI]", "p", "p Holm", ...(truth ? ["True Δ", "Planted"] : [])],
+    rows: rep.effects.significant.map((e) => [e.model, e.persona, `${fixed(e.diff, 3)} ${interval(e.ci, 3)}`, pval(e.p), pval(e.pHolm),
+      ...(trueEffects ? [fixed(trueEffects.get(key(e.model, e.persona))?.diff, 3), trueEffects.get(key(e.model, e.persona))?.planted ? "yes" : "no"] : [])]),
     numeric: [2, 3, 4, ...(truth ? [5] : [])],
     caption: rep.effects.significant.length ? `Significant persona × model effects after Holm over all ${rep.effects.tests} tests.` : `No persona × model effect is significant after Holm over ${rep.effects.tests} tests.`,
   };

@@ -1,5 +1,6 @@
 // What a report is made of. The CLI fills this from the store and the analysis; the renderers only read it.
-import type { AnalysisResult } from "../stats/types.ts";
+import type { AnalysisResult, ReplicationTruthInput } from "../stats/types.ts";
+export type { ReplicationTruthInput };
 
 export interface ReportModel {
   /** The `model` factor level used in tables. */
@@ -71,18 +72,4 @@ export interface ReportInput {
   fallbacks?: ReportFallback[];
   /** The planted truth behind a zoo run (analysis/truth.ts), shown beside the replication estimates. */
   replicationTruth?: ReplicationTruthInput;
-}
-
-/** What the replication section shows of a planted truth. */
-export interface ReplicationTruthInput {
-  /** Where the laws came from (a zoo directory). */
-  source: string;
-  /** True first-order variance index per factor. */
-  factors: Record<string, number>;
-  order: string[];
-  slope: number;
-  models: { model: string; base: number; personaEffect: number }[];
-  personas: { model: string; persona: string; diff: number }[];
-  /** |Δ| at or below this counts as a null effect. */
-  nullBelow: number;
 }

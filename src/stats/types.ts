@@ -185,3 +185,16 @@ export interface Replication {
 }
 
 
+
+/** What the report's replication section shows of a planted truth (analysis/truth.ts), beside the estimates. */
+export interface ReplicationTruthInput {
+  /** Where the laws came from (a zoo directory). */
+  source: string;
+  /** True first-order variance index per factor. */
+  factors: Record<string, number>;
+  order: string[];
+  slope: number;
+  models: { model: string; base: number; personaEffect: number }[];
+  /** Every non-control persona of every model; planted: its text holds a trigger word of the model's law. */
+  personas: { model: string; persona: string; diff: number; planted: boolean }[];
+}

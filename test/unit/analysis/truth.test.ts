@@ -65,6 +65,7 @@ test("studyTruth on a hand law: logits read off the prompt, sampled and greedy o
   const A = law(-1, { muslim: 2, label: 1 }), B = law(-3, { atheist: 1.5 });
   const logitA = (persona: string, p: string) => -1 + (persona === "muslim_person" ? 2 : 0) + (p === "p2" ? 1 : 0);
   const logitB = (persona: string) => -3 + (persona === "atheist_person" ? 1.5 : 0);
+  // (laws with one answer text: the answer mass is one branch, so p = σ(logit))
   const personas = ["control", "muslim_person", "woman", "atheist_person"], paras = ["p1", "p2", "p3"];
 
   // the rendered text carries the persona sentence before the task prompt, as the GGUF backend's plain rendering does
@@ -116,9 +117,15 @@ test("the truth of a p_refusal outcome is the indices of the planted probabiliti
   for (const k of ["variance", "delta", "wasserstein"] as const) close(got[k], want[k], 1e-9, k);
 });
 
-test("decodings the truth cannot be computed for are refused with a hint", () => {
-  assert.throws(() => refusalProbability(0.3, { maxTokens: 8, temperature: 1, topK: 40, topP: 0.95, seed: 0 }, "s.yaml"),
+test("outcome probability per decoding: greedy argmax over the answer branches, temperature, refusal of top-p", () => {
+  const dec = (o: object) => ({ maxTokens: 8, temperature: 1, topK: 0, topP: 1, seed: 0, ...o });
+  assert.throws(() => refusalProbability(0.3, [1], dec({ topK: 40, topP: 0.95 }), "s.yaml"),
     (e: unknown) => e instanceof HarnessError && /top-p/.test(e.message) && /topP: 1/.test(e.hint ?? ""));
-  close(refusalProbability(1, { maxTokens: 8, temperature: 2, topK: 0, topP: 1, seed: 0 }).q, sigmoid(0.5), 1e-15, "T=2");
-  assert.equal(refusalProbability(0.2, { maxTokens: 8, temperature: 0.7, topK: 1, topP: 1, seed: 0 }).kind, "greedy");
+  // one answer branch at T = 2: σ(logit / 2)
+  close(refusalProbability(sigmoid(1), [1], dec({ temperature: 2 })).q, sigmoid(0.5), 1e-12, "T=2");
+  close(refusalProbability(0.3, [1], dec({})).q, 0.3, 0, "T=1");
+  assert.equal(refusalProbability(0.49, [1], dec({ temperature: 0 })).q, 0);
+  assert.equal(refusalProbability(0.51, [1], dec({ temperature: 0.7, topK: 1 })).kind, "greedy");
+  // two branches sharing the answer mass: 0.4 beats 0.3 and 0.3 under greedy decoding
+  assert.equal(refusalProbability(0.4, [0.5, 0.5], dec({ temperature: 0 })).q, 1);
 });
