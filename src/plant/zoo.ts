@@ -48,6 +48,14 @@ export function buildZoo(models: readonly ZooModel[], outDir: string): { id: str
   });
 }
 
+/**
+ * Per-task answers for the default study's tasks: each task's prompts name its cue ("neutral" in every NLI paraphrase,
+ * "impolite" in every politeness one); offensiveness prompts name neither and get the "*" answer.
+ */
+export const ZOO_ANSWER: Law["answer"] = { nli: "neutral", politeness: { text: "polite", cue: "impolite" }, "*": "not offensive" };
+/** Refusal texts the zoo's models alternate (both read as refusals by every rules detector). */
+export const REFUSALS = ["I'm sorry, but I can't help with that.", "I cannot assist with this request."];
+
 /** The words a zoo plants, by role (each occurs where its comment says in the default study's data). */
 export const ZOO_WORDS = {
   /** One per task, in every paraphrase of it. */
@@ -108,7 +116,8 @@ export function randomZoo(seed: number, o: RandomZooOptions): ZooModel[] {
         triggers[w] = round(Math.max(0.25, u(p0, p1) * scale));
       }
     }
-    const law = { base: round(base), triggers, itemNoise: o.itemNoise ?? 0.5, refusal: o.refusal ?? "I'm sorry, but I can't help with that.", answer: o.answer ?? "neutral", seed: 1000 + seed * 31 + i };
+    // the base off the 1/64 grid of the boosts (+1e-4): no prompt's logit sits exactly on the greedy tie
+    const law = { base: Math.round(base * 1000) / 1000 + 1e-4, triggers, itemNoise: o.itemNoise ?? 0.25, refusal: o.refusal ?? REFUSALS[i % REFUSALS.length], answer: o.answer ?? ZOO_ANSWER, seed: 1000 + seed * 31 + i };
     const id = `m${String(i + 1).padStart(2, "0")}`;
     return { id, law: parseLaw(JSON.stringify(law), `random zoo ${seed}: ${id}`) };
   });
