@@ -8,6 +8,7 @@ import {
 import { agreementTable, barChartWithCi, forestPlot, heatmap, linePlot, rateBars, reliabilityPlot } from "./svg.ts";
 import type { ReportInput } from "./types.ts";
 import { CSS } from "./style.ts";
+import { replicationContent, type PlainTable } from "./replication.ts";
 
 type Cell = string | number | { html: string };
 const cell = (c: Cell) => (typeof c === "object" ? c.html : esc(c));
@@ -93,6 +94,19 @@ export function renderHtml(input: ReportInput): string {
     const st = sensitivityTable(input);
     const tab = table(st.head, st.rows, st.numeric);
     sections.push(["sensitivity", "Sensitivity indices", figure(chart, "Each panel is one index on its own scale. The dashed line is the index of a random dummy factor: a factor whose CI reaches it is not distinguishable from noise (pale bar). Bold factor names clear the floor.") + tab]);
+  }
+
+  const rc = replicationContent(input);
+  if (rc) {
+    const t = (x: PlainTable) => table(x.head, x.rows, x.numeric, x.caption);
+    const sig = rc.rep.effects.significant;
+    const forest = sig.length ? figure(forestPlot({
+      title: "Significant persona × model effects (persona − control)", scale: "difference", xTitle: "Difference in refusal rate", adjustment: "Holm",
+      rows: sig.map((e) => ({ label: `${e.model} · ${e.persona}`, estimate: e.diff, ci: e.ci, significant: true, pAdjusted: e.pHolm })),
+    }), "Each row is one persona in one model with its 95% CI; Holm-adjusted over every persona × model test.") : "";
+    sections.push(["replication", "The paper's claims", `<p>Plaza-del-Arco et al. (2025) as checkable statements on this store${rc.truth ? `, beside the planted truth (${esc(rc.truth.source)})` : ""}.</p>`
+      + t(rc.claims) + "<h3>Factor ranking</h3>" + t(rc.ranking) + "<h3>Persona effect against base rate</h3>" + t(rc.trend)
+      + "<h3>Persona × model effects</h3>" + forest + t(rc.effects)]);
   }
 
   const factors = rateFactors(input);

@@ -5,6 +5,7 @@ import { mdCell, mdFence } from "./escape.ts";
 import { fixed, interval, pct, pval } from "./format.ts";
 import { METHOD_NOTES, clip, contrastTable, contrastsInOrder, sensitivityTable, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows } from "./content.ts";
 import type { ReportInput } from "./types.ts";
+import { replicationContent, type PlainTable } from "./replication.ts";
 
 /** A GFM table; `right` lists right-aligned (numeric) columns. Every row gets exactly head.length cells. */
 export function mdTable(head: string[], rows: (string | number)[][], right: number[] = []): string {
@@ -60,6 +61,13 @@ export function renderMarkdown(input: ReportInput): string {
     out.push("## Sensitivity indices", "", "The dummy column is the same index for a random factor (noise floor).", "");
     const st = sensitivityTable(input);
     out.push(mdTable(st.head, st.rows, st.numeric), "");
+  }
+
+  const rc = replicationContent(input);
+  if (rc) {
+    const t = (x: PlainTable) => [mdTable(x.head, x.rows, x.numeric), "", x.caption, ""];
+    out.push("## The paper's claims", "", `Plaza-del-Arco et al. (2025) as checkable statements on this store${rc.truth ? `, beside the planted truth (${text(rc.truth.source)})` : ""}.`, "",
+      ...t(rc.claims), "### Factor ranking", "", ...t(rc.ranking), "### Persona effect against base rate", "", ...t(rc.trend), "### Persona × model effects", "", ...t(rc.effects));
   }
 
   const factors = rateFactors(input);

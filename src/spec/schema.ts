@@ -37,7 +37,7 @@ export const ParaphraseFileSchema = z.strictObject({
 
 export const ITEM_FORMATS = ["csv", "snli-tsv", "snli-csv", "stanford-politeness", "popquorn"] as const;
 
-export const ItemSourceSchema = z.strictObject({
+const ItemFileSchema = z.strictObject({
   /** csv: our authored format (id, one column per task field, optional gold). Others: the public datasets' own files. */
   format: z.enum(ITEM_FORMATS).default("csv"),
   path: z.string().min(1),
@@ -45,6 +45,11 @@ export const ItemSourceSchema = z.strictObject({
   limit: z.number().int().positive().optional(),
   /** stanford-politeness: keep the middle half as `neutral` instead of dropping it. */
   keepMiddle: z.boolean().optional(),
+});
+
+export const ItemSourceSchema = ItemFileSchema.extend({
+  /** Read instead when `path` does not exist (e.g. public data kept outside the repository): our authored items. */
+  fallback: ItemFileSchema.optional(),
 });
 
 export const TaskEntrySchema = z.strictObject({

@@ -1,4 +1,5 @@
 // A study file and everything it names, loaded and cross-checked into one Study object.
+import { existsSync } from "node:fs";
 import { dirname, resolve, basename, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DecodingSettings, Item, ModelRef, Paraphrase, Persona, Task } from "../types.ts";
@@ -96,8 +97,9 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
       }
       paraphrases = paraphrases.filter((p) => entry.include!.includes(p.id));
     }
-    const itemPath = resolve(base, entry.items.path);
-    const items = loadItems(entry.items, itemPath, task, file.sampling.seed + ti);
+    let source = entry.items, itemPath = resolve(base, source.path);
+    if (source.fallback && !existsSync(itemPath)) { source = source.fallback; itemPath = resolve(base, source.path); }
+    const items = loadItems(source, itemPath, task, file.sampling.seed + ti);
     track(`items:${task.id}`, itemPath);
     return { task, paraphrases, items };
   });

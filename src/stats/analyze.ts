@@ -12,6 +12,7 @@ import { logisticRegression } from "./regression.ts";
 import { sensitivityIndices } from "./sensitivity.ts";
 import { detectorAgreement, detectorAgreements, DEFAULT_PRIMARY } from "./agreement.ts";
 import { calibration } from "./calibration.ts";
+import { replication } from "./replication.ts";
 import { correctAnalysis, type DetectorErrorCounts } from "./misclassification.ts";
 
 export interface AnalyzeOptions {
@@ -89,6 +90,10 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
     if (corrected.undefinedDraws > 0) notes.push(`misclassification: ${corrected.undefinedDraws} of ${corrected.bootstrap} draws had Se* + Sp* ≤ 1 and were left out${corrected.undefinedDraws > 0.025 * corrected.bootstrap ? " (many: the CIs are unreliable; more validation data would help)" : ""}`);
   }
 
+  // the paper's claims need several models; absent otherwise, so one- and two-model outputs are unchanged
+  // (its ranking reads the sensitivity indices above, of whichever outcome they use)
+  const rep = replication(rows, sensitivity, { control: opts.control, alpha, bootstrap, seed });
+
   return {
     n, outcome: opts.outcome, control: opts.control,
     refusalRate: { estimate: k / n, ci: wilson(k, n, alpha) },
@@ -98,6 +103,7 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
     calibration: calibrationOf(rows, opts.detector ?? null, alpha, notes),
     corrected,
     sensitivityOutcome: opts.outcome, alpha, notes,
+    ...(rep ? { replication: rep } : {}),
   };
 }
 

@@ -151,4 +151,50 @@ export interface AnalysisResult {
   alpha?: number;
   /** Plain-language notes on method choices made for this data. */
   notes?: string[];
+  /** The paper's claims checked on this data (replication.ts); only with 3+ models and a control. */
+  replication?: Replication;
+}
+
+// --- the paper's claims (replication.ts)
+/** supported: the CI says so; contradicted: the CI says the opposite; inconclusive: the CI allows both. */
+export type Verdict = "supported" | "contradicted" | "inconclusive";
+
+export interface ReplicationFactor { factor: string; variance: number; ci: Interval; percentileCi: Interval }
+
+export interface ReplicationEffect {
+  model: string;
+  persona: string;
+  diff: number;
+  ci: Interval;
+  p: number;
+  /** Holm over every persona × model contrast. */
+  pHolm: number;
+  significant: boolean;
+  n: number;
+  nControl: number;
+  test?: string;
+}
+
+export interface ReplicationModel { model: string; n: number; base: number; personaEffect: number }
+
+export interface Replication {
+  alpha: number;
+  ranking: { order: string[]; factors: ReplicationFactor[]; claim: string; verdict: Verdict };
+  trend: { models: ReplicationModel[]; slope: number; intercept: number; ci: Interval; claim: string; verdict: Verdict };
+  effects: { tests: number; significant: ReplicationEffect[]; all: ReplicationEffect[]; claim: string; verdict: Verdict };
+}
+
+
+
+/** What the report's replication section shows of a planted truth (analysis/truth.ts), beside the estimates. */
+export interface ReplicationTruthInput {
+  /** Where the laws came from (a zoo directory). */
+  source: string;
+  /** True first-order variance index per factor. */
+  factors: Record<string, number>;
+  order: string[];
+  slope: number;
+  models: { model: string; base: number; personaEffect: number }[];
+  /** Every non-control persona of every model; planted: its text holds a trigger word of the model's law. */
+  personas: { model: string; persona: string; diff: number; planted: boolean }[];
 }

@@ -136,7 +136,8 @@ class LlamaCppBackend implements Backend {
     const heads = Number(attn.head_count ?? 1);
     const kvHeads = Number(attn.head_count_kv ?? heads);
     const headDim = Number(attn.key_length ?? (Number(arch?.embedding_length ?? 1024) / Math.max(1, heads)));
-    return chooseTuning({ layers, kvHeads, headDim }, { gpu: (this.opts.gpu ?? false) !== false, mathCores: this.llama.cpuMathCores, freeBytes: freemem() }, contextSize, this.opts);
+    const embedding = arch?.embedding_length === undefined ? undefined : Number(arch.embedding_length);
+    return chooseTuning({ layers, kvHeads, headDim, embedding }, { gpu: (this.opts.gpu ?? false) !== false, mathCores: this.llama.cpuMathCores, freeBytes: freemem() }, contextSize, this.opts);
   }
 
   private renderTokens(messages: ChatMessage[]): { text: string; tokens: Token[] } {

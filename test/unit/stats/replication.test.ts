@@ -1,0 +1,69 @@
+// The replication claims (src/stats/replication.ts) on simulated rows with a known structure.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { replication, olsSlope } from "../../../src/stats/replication.ts";
+import { sensitivityIndices, basicInterval } from "../../../src/stats/sensitivity.ts";
+import { holm } from "../../../src/stats/multiple.ts";
+import { mulberry32 } from "../../../src/stats/random.ts";
+import type { AnalysisRow } from "../../../src/stats/types.ts";
+
+/** Rows from a law: base rate per model, a persona effect only in the models listed, task effect large. */
+function simulate(seed: number, n: number): AnalysisRow[] {
+  const rng = mulberry32(seed), rows: AnalysisRow[] = [];
+  const models = ["m0", "m1", "m2", "m3"], base = [0.05, 0.2, 0.4, 0.6];
+  const personas = ["control", "a", "b", "c"];
+  for (let i = 0; i < n; i++) {
+    const m = Math.floor(rng() * 4), pe = Math.floor(rng() * 4), t = Math.floor(rng() * 2), p = Math.floor(rng() * 3);
+    // persona 'a' adds 0.35 in m3 and 0.1 in m2: the effect grows with the base rate
+    let q = base[m] + (t === 1 ? 0.3 : 0) + (pe === 1 ? [0, 0, 0.1, 0.35][m] : 0);
+    q = Math.min(0.99, q);
+    rows.push({ model: models[m], persona: personas[pe], personaGroup: pe ? "g" : "control", task: `t${t}`, paraphrase: `t${t}_p${p}`, item: `i${i % 20}`, refusal: rng() < q ? 1 : 0, pRefusal: null });
+  }
+  return rows;
+}
+
+const factorsOf = (rows: AnalysisRow[]) => ["model", "persona", "task", "paraphrase"].map((f) => ({ name: f, labels: rows.map((r) => r[f as keyof AnalysisRow] as string) }));
+
+test("replication: ranking, trend and Holm over the persona × model family", () => {
+  const rows = simulate(4, 6000);
+  const sens = sensitivityIndices(rows.map((r) => r.refusal), factorsOf(rows), { bootstrap: 100, seed: 1 });
+  const rep = replication(rows, sens, { control: "control", bootstrap: 200, seed: 2 })!;
+  assert.ok(rep);
+  // the family: 4 models × 3 personas, Holm recomputed by hand from the raw p-values
+  assert.equal(rep.effects.tests, 12);
+  const ph = holm(rep.effects.all.map((e) => e.p));
+  rep.effects.all.forEach((e, i) => assert.equal(e.pHolm, ph[i]));
+  // the big effect (a in m3, +0.35 on ~375 rows a side) is found; nulls b and c nowhere
+  assert.ok(rep.effects.significant.some((e) => e.model === "m3" && e.persona === "a"), JSON.stringify(rep.effects.significant));
+  assert.ok(!rep.effects.significant.some((e) => e.persona !== "a"));
+  assert.equal(rep.effects.verdict, "supported");
+  // model and task (0.3 on half the rows) above persona; paraphrase ids are task-specific, so its partition refines
+  // the task's and its index is never below the task's
+  const order = rep.ranking.order;
+  assert.equal(order[order.length - 1], "persona");
+  assert.ok(order.indexOf("paraphrase") < order.indexOf("task"));
+  assert.equal(rep.ranking.verdict, "supported");
+  // trend: the slope of the per-model means by hand
+  const line = olsSlope(rep.trend.models.map((m) => m.base), rep.trend.models.map((m) => m.personaEffect));
+  assert.equal(rep.trend.slope, line.slope);
+  assert.ok(rep.trend.ci[0] <= rep.trend.slope && rep.trend.slope <= rep.trend.ci[1]);
+  assert.ok(rep.trend.slope > 0);
+  // basic CIs reflect the percentile CI around the estimate
+  const pf = rep.ranking.factors.find((f) => f.factor === "persona")!;
+  assert.deepEqual(pf.ci, basicInterval(pf.variance, pf.percentileCi));
+});
+
+test("replication is absent with fewer than three models or without the control", () => {
+  const rows = simulate(5, 800).filter((r) => r.model === "m0" || r.model === "m1");
+  const sens = sensitivityIndices(rows.map((r) => r.refusal), factorsOf(rows), { bootstrap: 0 });
+  assert.equal(replication(rows, sens, { control: "control" }), null);
+  const all = simulate(5, 800);
+  assert.equal(replication(all, sens, { control: "nobody" }), null);
+});
+
+test("basicInterval: reflection around the estimate, clipped to [0, 1]", () => {
+  const near = (a: number[], b: number[]) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-12, `${a} vs ${b}`));
+  near(basicInterval(0.1, [0.08, 0.15]), [0.05, 0.12]);
+  near(basicInterval(0.01, [0.01, 0.05]), [0, 0.01]);
+  near(basicInterval(0.95, [0.85, 0.97]), [0.93, 1]);
+});
