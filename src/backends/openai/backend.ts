@@ -32,9 +32,9 @@ export function apiKeyFromEnv(env = process.env): string | undefined {
   return env.FRH_OPENAI_API_KEY || env.OPENAI_API_KEY || undefined;
 }
 
-async function probeEndpoint(e: Endpoint): Promise<{ dialect: (typeof DIALECTS)[number]; probe: Probe }> {
+async function probeEndpoint(e: Endpoint, name: string | null): Promise<{ dialect: (typeof DIALECTS)[number]; probe: Probe }> {
   for (const d of DIALECTS) {
-    const probe = await d.probe(e);
+    const probe = await d.probe(e, name);
     if (probe) return { dialect: d, probe };
   }
   let reachable = true;
@@ -52,7 +52,7 @@ export async function loadOpenAI(source: string, opts: OpenAIOptions = {}): Prom
   }
   const endpoints = urls.map((u) => new Endpoint(u, 1, opts));
   const probes: Awaited<ReturnType<typeof probeEndpoint>>[] = [];
-  for (const e of endpoints) probes.push(await probeEndpoint(e));
+  for (const e of endpoints) probes.push(await probeEndpoint(e, parsed.model));
   const first = probes[0];
   const name = parsed.model ?? first.probe.servedModel;
   for (const [i, p] of probes.entries()) {

@@ -12,6 +12,7 @@
 //    feature returns its top k only: bounded. `vllm serve --max-logprobs` caps k (default 20).
 import { neutralSampling, type CompleteRequest, type Completion, type Dialect, type Probe } from "./dialect.ts";
 import { FatalRequestError, type Endpoint } from "./transport.ts";
+import { ModelError } from "../../errors.ts";
 
 interface Models { data?: { id: string; root?: string; max_model_len?: number; owned_by?: string; parent?: string | null }[] }
 interface CompletionsReply {
@@ -24,16 +25,20 @@ const tokenId = (key: string): number | null => {
   return m ? Number(m[1]) : null;
 };
 
-export const vllm: Dialect & { probe(e: Endpoint): Promise<Probe | null> } = {
+export const vllm: Dialect & { probe(e: Endpoint, name: string | null): Promise<Probe | null> } = {
   server: "vllm",
 
-  async probe(e) {
+  async probe(e, name) {
     let version: { version?: string } | null = null;
     try { version = await e.call<{ version?: string }>("/version"); } catch { return null; }
     if (typeof version?.version !== "string") return null;
     const models = await e.call<Models>("/v1/models");
-    const m = models.data?.[0];
-    if (!m) throw new FatalRequestError(`${e.base}/v1/models lists no model`);
+    // A server may serve several models (e.g. LoRA adapters): the #name picks one, and its facts are the identity.
+    const m = name ? models.data?.find((x) => x.id === name) : models.data?.[0];
+    if (!m) {
+      throw new ModelError("BACKEND", name ? `${e.base} does not serve '${name}' (it serves ${(models.data ?? []).map((x) => `'${x.id}'`).join(", ") || "nothing"})` : `${e.base}/v1/models lists no model`,
+        "use the served model name after '#': --model openai:http://HOST:PORT/v1#NAME");
+    }
     // Does this server honour logprob_token_ids? Ask for tokens 0 and 1 at a greedy first position with k = 1: a
     // server that ignores the field lists one token (the sampled one is the top one), one that honours it both.
     let tokenIds = false;

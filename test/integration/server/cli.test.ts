@@ -16,11 +16,12 @@ const bin = llamaServerBinary();
 const tmp = mkdtempSync(join(tmpdir(), "frh-server-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const frh = join(repoRoot, "bin", "frh.mjs");
+const KEY = "sk-frh-test-key-never-stored-4711";
 
 /** Runs frh without blocking the event loop (the server is another process, but keep the test responsive). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [frh, ...args], { cwd: repoRoot });
+    const p = spawn(process.execPath, [frh, ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
     let stdout = "", stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
     p.stderr.on("data", (d) => (stderr += d));
@@ -59,13 +60,16 @@ test("frh run --model openai:…/v1 --limit 200 on llama-server; status, export,
   assert.equal(a.status, 0, a.stderr);
   const server = await startLlamaServer(bin.path!, model, { slots: 4 });
   try {
-    const b = await cli(["run", study, "--model", `openai:${server.url}/v1#planted`, "--limit", "200", "--db", served, "--quiet"]);
+    // An API key in the environment is sent (llama-server without --api-key ignores it) and never stored.
+    const b = await cli(["run", study, "--model", `openai:${server.url}/v1#planted`, "--limit", "200", "--db", served, "--quiet"], { FRH_OPENAI_API_KEY: KEY });
     assert.equal(b.status, 0, b.stderr);
     assert.match(b.stdout, /200 trials run, 0 already done, 0 failed, of 200 planned/);
     // the same command again does nothing (resumable)
     const again = await cli(["run", study, "--model", `openai:${server.url}/v1#planted`, "--limit", "200", "--db", served, "--quiet"]);
     assert.match(again.stdout, /0 trials run, 200 already done/);
   } finally { await server.stop(); }
+
+  for (const f of [served, `${served}-wal`]) if (existsSync(f)) assert.ok(!readFileSync(f).includes(KEY), `${f} holds the API key`);
 
   const status = await cli(["status", "--db", served, "--json"]);
   assert.equal(status.status, 0, status.stderr);

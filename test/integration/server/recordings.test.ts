@@ -115,3 +115,10 @@ test("SGLang (recorded) with token_ids_logprob: exact record", async () => {
     assert.equal((sent.token_ids_logprob as number[]).length, 18);
   } finally { await s.close(); }
 });
+
+test("vLLM (recorded): a #name the server does not serve is one clear error naming what it serves", async () => {
+  const s = await replay("vllm/logprob-token-ids.json");
+  try {
+    await assert.rejects(loadOpenAI(`openai:${s.url}/v1#other-model`), /does not serve 'other-model' \(it serves 'Qwen\/Qwen2.5-0.5B-Instruct'\)/);
+  } finally { await s.close(); }
+});

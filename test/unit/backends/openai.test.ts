@@ -13,6 +13,8 @@ import { pRefusal } from "../../../src/detect/first-token.ts";
 import { mulberry32 } from "../../../src/util/random.ts";
 import { HarnessError } from "../../../src/errors.ts";
 import type { WatchTokens } from "../../../src/backends/watch.ts";
+import { modelRef } from "../../../src/spec/study.ts";
+import { backendKind } from "../../../src/backends/index.ts";
 
 const tokens: WatchTokens = { labels: new Map([["a", new Set([1])], ["b", new Set([2, 3])]]), refusal: new Set([4]), answer: new Set([1, 2, 3]) };
 const name = (t: number) => `t${t}`;
@@ -62,6 +64,10 @@ test("server sources: URLs, pools, names; bad ones are usage errors with a hint"
   assert.deepEqual(parseServerSource("openai:http://127.0.0.1:8080/v1"), { urls: ["http://127.0.0.1:8080"], model: null });
   assert.deepEqual(parseServerSource("openai:http://a:1/v1/,https://b:2/v1#Qwen/Qwen2.5"), { urls: ["http://a:1", "https://b:2"], model: "Qwen/Qwen2.5" });
   assert.equal(serverModelId("openai:http://127.0.0.1:8080/v1"), "127.0.0.1:8080");
+  // a served model is not a path: kept as given, its id from #name or host_port
+  assert.deepEqual(modelRef("openai:http://127.0.0.1:8080/v1", "/some/dir"), { id: "127.0.0.1_8080", source: "openai:http://127.0.0.1:8080/v1" });
+  assert.deepEqual(modelRef("openai:http://h:1/v1#Qwen/Qwen2.5-7B", "/d"), { id: "Qwen_Qwen2.5-7B", source: "openai:http://h:1/v1#Qwen/Qwen2.5-7B" });
+  assert.equal(backendKind("openai:http://h:1/v1"), "openai");
   for (const bad of ["openai:", "openai:ftp://x/v1", "openai:not a url", "openai:http://u:p@h:1/v1", "openai:http://h:1/v1#"]) {
     assert.throws(() => parseServerSource(bad), (e: unknown) => e instanceof HarnessError && !!e.hint, bad);
   }
