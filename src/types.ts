@@ -220,6 +220,8 @@ export interface DetectorInput {
   text: string;
   labels: TaskLabel[];
   firstToken: FirstTokenRecord | null;
+  /** Coverage floor for first-token@2 (the study's firstToken.minWatchedMass); detectors that do not use it ignore it. */
+  minWatchedMass?: number;
 }
 
 export interface RefusalDetector {

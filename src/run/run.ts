@@ -10,7 +10,7 @@ import { loadBackend, type BackendOptions } from "../backends/index.ts";
 import type { Db } from "../store/db.ts";
 import { doneIds, finishRun, planTrials, recordFallback, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
-import { pRefusal } from "../detect/first-token.ts";
+import { pRefusal, watchedMass } from "../detect/first-token.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import { analysisRows } from "../store/analysis-rows.ts";
@@ -253,8 +253,8 @@ async function runModel(
       const r = call[j];
       // The backend does not know the item: name it here, so a failed trial says which input to fix.
       if (result.error) result = { ...result, error: `item '${r.item}' (task '${r.task}', persona '${r.persona}', paraphrase '${r.paraphrase}'): ${result.error}` };
-      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken }));
-      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, detections };
+      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken, minWatchedMass: study.minWatchedMass }));
+      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, watchedMass: watchedMass(result.firstToken), detections };
     });
     saveBatch(db, runId, outcomes);
     const bad = outcomes.filter((o) => o.result.error);
