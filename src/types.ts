@@ -198,6 +198,10 @@ export interface Backend {
   generate(requests: GenerationRequest[], opts?: GenerateOptions): Promise<GenerationResult[]>;
   /** Idempotent. */
   dispose(): Promise<void>;
+  /** Token ids a response starting with `text` may begin with (bare and after a space), for plan-time checks. */
+  firstTokens?(text: string): number[];
+  /** A token's text, for plan-time checks. */
+  tokenText?(id: number): string;
 }
 
 export type Outcome = "answer" | "refusal" | "partial" | "invalid";

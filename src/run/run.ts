@@ -11,6 +11,7 @@ import type { Db } from "../store/db.ts";
 import { doneIds, finishRun, planTrials, recordFallback, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
 import { pRefusal, watchedMass } from "../detect/first-token.ts";
+import { ambiguousReads, ambiguityWarning } from "./ambiguity.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import { analysisRows } from "../store/analysis-rows.ts";
@@ -206,6 +207,11 @@ async function runModel(
   const info = backend.info;
   const modelId = trials[0].model.id;
   upsertModel(db, modelId, info);
+  if (announce && backend.firstTokens) {
+    const labels = study.tasks.flatMap((t) => t.task.labels);
+    const w = ambiguityWarning(modelId, ambiguousReads(study.refusalOnsets, labels, study.personas, (x) => backend.firstTokens!(x), backend.tokenText ? (t) => backend.tokenText!(t) : undefined));
+    if (w) opts.onEvent?.({ type: "warning", message: w });
+  }
   const placement = study.prompt.personaPlacement === "auto" ? (info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   const rows: (PlannedRow & { trial: PlannedTrial; messages: GenerationRequest["prompt"] })[] = [];
   const seen = new Set<string>();
