@@ -239,6 +239,10 @@ export interface Backend {
   generate(requests: GenerationRequest[], opts?: GenerateOptions): Promise<GenerationResult[]>;
   /** Idempotent. */
   dispose(): Promise<void>;
+  /** Token ids a response starting with `text` may begin with (bare and after a space), for plan-time checks. */
+  firstTokens?(text: string): number[];
+  /** A token's text, for plan-time checks. */
+  tokenText?(id: number): string;
 }
 
 export type Outcome = "answer" | "refusal" | "partial" | "invalid";
@@ -261,6 +265,8 @@ export interface DetectorInput {
   text: string;
   labels: TaskLabel[];
   firstToken: FirstTokenRecord | null;
+  /** Coverage floor for first-token@2 (the study's firstToken.minWatchedMass); detectors that do not use it ignore it. */
+  minWatchedMass?: number;
 }
 
 export interface RefusalDetector {

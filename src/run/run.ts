@@ -10,7 +10,8 @@ import { loadBackend, type BackendOptions } from "../backends/index.ts";
 import type { Db } from "../store/db.ts";
 import { doneIds, finishRun, planTrials, recordFallback, recordServer, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
-import { pRefusal } from "../detect/first-token.ts";
+import { pRefusal, watchedMass } from "../detect/first-token.ts";
+import { ambiguousReads, ambiguityWarning } from "./ambiguity.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import { analysisRows } from "../store/analysis-rows.ts";
@@ -210,6 +211,11 @@ async function runModel(
   const modelId = trials[0].model.id;
   upsertModel(db, modelId, info);
   if (info.backend === "openai") recordServer(db, runId, { model: modelId, details: info.details, provenance: info.provenance ?? null });
+  if (announce && backend.firstTokens) {
+    const labels = study.tasks.flatMap((t) => t.task.labels);
+    const w = ambiguityWarning(modelId, ambiguousReads(study.refusalOnsets, labels, study.personas, (x) => backend.firstTokens!(x), backend.tokenText ? (t) => backend.tokenText!(t) : undefined));
+    if (w) opts.onEvent?.({ type: "warning", message: w });
+  }
   const placement = study.prompt.personaPlacement === "auto" ? (info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   const rows: (PlannedRow & { trial: PlannedTrial; messages: GenerationRequest["prompt"] })[] = [];
   const seen = new Set<string>();
@@ -260,8 +266,8 @@ async function runModel(
       const r = call[j];
       // The backend does not know the item: name it here, so a failed trial says which input to fix.
       if (result.error) result = { ...result, error: `item '${r.item}' (task '${r.task}', persona '${r.persona}', paraphrase '${r.paraphrase}'): ${result.error}` };
-      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken }));
-      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, detections };
+      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken, minWatchedMass: study.minWatchedMass }));
+      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, watchedMass: watchedMass(result.firstToken), detections };
     });
     saveBatch(db, runId, outcomes);
     const bad = outcomes.filter((o) => o.result.error);

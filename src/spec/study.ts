@@ -34,6 +34,8 @@ export interface Study {
   prompt: StudyFile["prompt"];
   refusalOnsets: string[];
   topK: number;
+  /** first-token@2's coverage floor (firstToken.minWatchedMass, default 0.5). */
+  minWatchedMass: number;
   /** Every data file read, with its sha256. */
   files: { role: string; path: string; sha256: string }[];
 }
@@ -120,6 +122,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     prompt: file.prompt,
     refusalOnsets: file.refusalOnsets,
     topK: file.topK,
+    minWatchedMass: file.firstToken.minWatchedMass,
     files,
   };
 }

@@ -159,8 +159,11 @@ class LlamaCppBackend implements Backend {
     return this.renderTokens(messages).text;
   }
 
+  /** A token's text (plan-time checks name tokens and skip bare-space ones). */
+  readonly tokenText = (id: number): string => this.model.detokenize([id as Token], true);
+
   /** First token of a word as the model would begin a response with it: bare, and after a space. */
-  private firstTokens = (text: string): number[] => {
+  readonly firstTokens = (text: string): number[] => {
     const out = new Set<number>();
     for (const variant of [text, ` ${text}`]) {
       const toks = this.model.tokenize(variant, false, "trimLeadingSpace");
