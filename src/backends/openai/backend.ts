@@ -121,6 +121,19 @@ class OpenAIBackend implements Backend {
     }));
   }
 
+  /** Tokenised pieces, shared by every watch list of the run (tasks share the refusal onsets). */
+  private readonly pieces = new Map<string, Promise<number[]>>();
+  private piece(text: string, mode: "plain" | "no-leading-space"): Promise<number[]> {
+    const key = `${mode}\u0000${text}`;
+    let p = this.pieces.get(key);
+    if (!p) {
+      p = this.pool.run((e) => this.dialect.tokenizePiece(e, this.probe, text, mode));
+      p.catch(() => this.pieces.delete(key));
+      this.pieces.set(key, p);
+    }
+    return p;
+  }
+
   /** Watched first tokens, tokenised by the server the way the in-process backend tokenises them. */
   private watchTokens(watch: WatchList): Promise<WatchTokens> {
     const key = JSON.stringify([watch.labels, watch.refusalOnsets]);
@@ -133,12 +146,8 @@ class OpenAIBackend implements Backend {
         const firsts = new Map<string, number[]>();
         await Promise.all([...texts].map(async (text) => {
           const out = new Set<number>();
-          for (const variant of [text, ` ${text}`]) {
-            for (const mode of ["no-leading-space", "plain"] as const) {
-              const toks = await this.pool.run((e) => this.dialect.tokenizePiece(e, this.probe, variant, mode));
-              if (toks.length) out.add(toks[0]);
-            }
-          }
+          const pieces = await Promise.all([text, ` ${text}`].flatMap((variant) => (["no-leading-space", "plain"] as const).map((mode) => this.piece(variant, mode))));
+          for (const toks of pieces) if (toks.length) out.add(toks[0]);
           firsts.set(text, [...out]);
         }));
         return buildWatchTokens(watch, (t) => firsts.get(t) ?? []);

@@ -23,6 +23,9 @@ interface CompletionReply {
   completion_probabilities?: { id: number; logprob: number; top_logprobs?: { id: number; token: string; logprob: number }[] }[];
 }
 
+/** Tokens of "\n" per endpoint (the same for every piece). */
+const newline = new WeakMap<Endpoint, Promise<number[]>>();
+
 async function tryGet<T>(e: Endpoint, path: string): Promise<T | null> {
   try { return await e.call<T>(path); } catch { return null; }
 }
@@ -83,7 +86,9 @@ export const llamaCpp: Dialect & { probe(e: Endpoint): Promise<Probe | null> } =
     if (mode === "plain") return tok(text);
     // Same trick as node-llama-cpp's "trimLeadingSpace" (LlamaModel.tokenize): tokenise "\n" + text and drop the
     // tokens of "\n", so a SentencePiece vocabulary adds no leading space to the text.
-    const nl = await tok("\n");
+    let nlp = newline.get(e);
+    if (!nlp) { nlp = tok("\n"); newline.set(e, nlp); nlp.catch(() => newline.delete(e)); }
+    const nl = await nlp;
     const both = await tok("\n" + text);
     if (nl.length > 0 && nl.every((t, i) => both[i] === t)) return both.slice(nl.length);
     return tok(text);
