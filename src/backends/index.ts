@@ -12,6 +12,8 @@ export interface BackendOptions {
   batch?: number;
   threads?: number;
   plainTemplate?: string;
+  /** Text that starts the assistant turn (study prompt.responsePrefix); part of the rendered prompt. */
+  responsePrefix?: string;
   /** ONNX: execution device and weight type. */
   device?: string;
   dtype?: string;
@@ -46,12 +48,12 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
       }
     }
     return loadLlamaCpp(path, {
-      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate,
+      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix,
       earlyStop: opts.fullText ? null : DEFAULT_EARLY_STOP, onFallback: opts.onFallback,
     });
   }
   const { loadTransformers } = await import("./transformers.ts");
-  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, cacheDir: opts.cacheDir });
+  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix, cacheDir: opts.cacheDir });
 }
 
 /** Cheap checks before anything is written: the file exists and is of a kind we can load. */

@@ -192,7 +192,8 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       if (current?.source === source) return { backend: current.backend, fresh: false };
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
-        ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate,
+        ...(study.prompt.responsePrefix !== undefined ? { responsePrefix: study.prompt.responsePrefix } : {}), onFallback: (f) => onFallback(source, f),
       });
       current = { source, backend };
       return { backend, fresh: true };

@@ -99,6 +99,12 @@ export const PromptSchema = z.strictObject({
     .default("{user}\n"),
   /** Where the persona instruction goes: "auto" = system message when the chat template has one, else user prefix. */
   personaPlacement: z.enum(["auto", "system", "user-prefix"]).default("auto"),
+  /**
+   * Text that starts the assistant turn (after the chat template's generation prompt; after the plain template
+   * otherwise), e.g. "Answer:", so the first token is read where the decision is made. Part of the rendered prompt
+   * (so of the trial id and the export). Absent: nothing is added.
+   */
+  responsePrefix: z.string().min(1, "must not be empty (leave it out instead)").max(200).optional(),
 });
 
 export const StudySchema = z.strictObject({
