@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { Backend, BackendFallback } from "../types.ts";
 import { ModelError } from "../errors.ts";
-import { DEFAULT_EARLY_STOP } from "../detect/early-stop.ts";
+import { DEFAULT_EARLY_STOP, earlyStopRule } from "../detect/early-stop.ts";
 import type { GpuChoice } from "./llamaCpp/index.ts";
 
 export interface BackendOptions {
@@ -19,6 +19,8 @@ export interface BackendOptions {
   dtype?: string;
   /** GGUF: generate up to maxTokens even when the outcome is already settled (no early stop). */
   fullText?: boolean;
+  /** GGUF: the early-stop rule by name (study `earlyStop`); default first-sentence@1. */
+  earlyStop?: string;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
   /** Told once per kind when the backend falls back to a slower equivalent path (the run warns and records it). */
@@ -49,7 +51,7 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
     }
     return loadLlamaCpp(path, {
       gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix,
-      earlyStop: opts.fullText ? null : DEFAULT_EARLY_STOP, onFallback: opts.onFallback,
+      earlyStop: opts.fullText ? null : (opts.earlyStop ? earlyStopRule(opts.earlyStop) ?? DEFAULT_EARLY_STOP : DEFAULT_EARLY_STOP), onFallback: opts.onFallback,
     });
   }
   const { loadTransformers } = await import("./transformers.ts");

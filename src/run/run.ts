@@ -193,7 +193,8 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
         ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate,
-        ...(study.prompt.responsePrefix !== undefined ? { responsePrefix: study.prompt.responsePrefix } : {}), onFallback: (f) => onFallback(source, f),
+        ...(study.prompt.responsePrefix !== undefined ? { responsePrefix: study.prompt.responsePrefix } : {}),
+        ...(study.earlyStop !== "first-sentence@1" ? { earlyStop: study.earlyStop } : {}), onFallback: (f) => onFallback(source, f),
       });
       current = { source, backend };
       return { backend, fresh: true };
