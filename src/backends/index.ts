@@ -2,7 +2,8 @@
 // onnxruntime costs time and memory that a command which never touches a model should not pay.
 import { existsSync, statSync } from "node:fs";
 import type { Backend, BackendFallback } from "../types.ts";
-import { DEFAULT_EARLY_STOP } from "../detect/early-stop.ts";
+import { ModelError } from "../errors.ts";
+import { DEFAULT_EARLY_STOP, earlyStopRule } from "../detect/early-stop.ts";
 import type { GpuChoice } from "./llamaCpp/index.ts";
 
 export interface BackendOptions {
@@ -11,11 +12,15 @@ export interface BackendOptions {
   batch?: number;
   threads?: number;
   plainTemplate?: string;
+  /** Text that starts the assistant turn (study prompt.responsePrefix); part of the rendered prompt. */
+  responsePrefix?: string;
   /** ONNX: execution device and weight type. */
   device?: string;
   dtype?: string;
   /** GGUF: generate up to maxTokens even when the outcome is already settled (no early stop). */
   fullText?: boolean;
+  /** GGUF: the early-stop rule by name (study `earlyStop`); default first-sentence@1. */
+  earlyStop?: string;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
   /** Aborts a model download (the run's stop request: Ctrl-C, SIGTERM). */
@@ -59,12 +64,12 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
       path = await resolveHfGguf(source, { directory: opts.cacheDir ?? "models", signal: opts.signal });
     }
     return loadLlamaCpp(path, {
-      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate,
-      earlyStop: opts.fullText ? null : DEFAULT_EARLY_STOP, onFallback: opts.onFallback,
+      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix,
+      earlyStop: opts.fullText ? null : (opts.earlyStop ? earlyStopRule(opts.earlyStop) ?? DEFAULT_EARLY_STOP : DEFAULT_EARLY_STOP), onFallback: opts.onFallback,
     });
   }
   const { loadTransformers } = await import("./transformers.ts");
-  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, cacheDir: opts.cacheDir });
+  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix, cacheDir: opts.cacheDir });
 }
 
 /** Cheap checks before anything is written: the file exists and is of a kind we can load. */

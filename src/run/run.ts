@@ -194,7 +194,9 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       if (current?.source === source) return { backend: current.backend, fresh: false };
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
-        ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate,
+        ...(study.prompt.responsePrefix !== undefined ? { responsePrefix: study.prompt.responsePrefix } : {}),
+        ...(study.earlyStop !== "first-sentence@1" ? { earlyStop: study.earlyStop } : {}), onFallback: (f) => onFallback(source, f),
         onWarning: (message) => opts.onEvent?.({ type: "warning", message }),
       });
       current = { source, backend };

@@ -34,6 +34,8 @@ export interface Study {
   prompt: StudyFile["prompt"];
   refusalOnsets: string[];
   topK: number;
+  /** GGUF early-stop rule name (default first-sentence@1). */
+  earlyStop: string;
   /** first-token@2's coverage floor (firstToken.minWatchedMass, default 0.5). */
   minWatchedMass: number;
   /** Every data file read, with its sha256. */
@@ -123,6 +125,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     refusalOnsets: file.refusalOnsets,
     topK: file.topK,
     minWatchedMass: file.firstToken.minWatchedMass,
+    earlyStop: file.earlyStop,
     files,
   };
 }

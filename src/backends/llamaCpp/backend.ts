@@ -43,6 +43,8 @@ export interface LlamaCppOptions {
   batchSize?: number;
   /** Plain-text template for models without a chat template; must contain {user}. */
   plainTemplate?: string;
+  /** Text that starts the assistant turn: the open model turn of the chat template, or after the plain template. */
+  responsePrefix?: string;
   /** Tokens per sequence; default: grows to fit the longest prompt + maxTokens, up to the model's training context. */
   contextSize?: number;
   /** When to stop generating early; null = generate up to maxTokens or end of text. Default: DEFAULT_EARLY_STOP (first-sentence@1). */
@@ -145,11 +147,12 @@ class LlamaCppBackend implements Backend {
       const history: ChatHistoryItem[] = messages.map((m) =>
         m.role === "system" ? { type: "system", text: m.content } as ChatHistoryItem
           : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] });
-      history.push({ type: "model", response: [] });
+      // node-llama-cpp leaves the last model turn open: a response prefix is where the reply starts
+      history.push({ type: "model", response: this.opts.responsePrefix ? [this.opts.responsePrefix] : [] });
       const { contextText } = this.wrapper.generateContextState({ chatHistory: history });
       return { text: contextText.toString(), tokens: contextText.tokenize(this.model.tokenizer) };
     }
-    const text = renderPlain(messages, this.opts.plainTemplate ?? "{user}\n");
+    const text = renderPlain(messages, this.opts.plainTemplate ?? "{user}\n") + (this.opts.responsePrefix ?? "");
     const bos = this.model.tokens.bos;
     const tokens = this.model.tokenize(text);
     return { text, tokens: bos !== null && this.model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens };
