@@ -35,6 +35,8 @@ export interface Study {
   topK: number;
   /** Every data file read, with its sha256. */
   files: { role: string; path: string; sha256: string }[];
+  /** Problems that do not stop the study (e.g. bytes that are not UTF-8 in an items file); the CLI prints them. */
+  warnings?: string[];
 }
 
 /** A model reference from a path or `hf:` URI; its id defaults to the file name without extension. */
@@ -50,6 +52,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
   const file = validate(StudySchema, parseYaml(text, path), path);
   const base = dirname(path);
   const files: Study["files"] = [{ role: "study", path, sha256: sha256(text) }];
+  const warnings: string[] = [];
   const track = (role: string, p: string) => files.push({ role, path: p, sha256: sha256(readText(p, role)) });
 
   const personaPath = resolve(base, file.personas);
@@ -89,7 +92,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
       paraphrases = paraphrases.filter((p) => entry.include!.includes(p.id));
     }
     const itemPath = resolve(base, entry.items.path);
-    const items = loadItems(entry.items, itemPath, task, file.sampling.seed + ti);
+    const items = loadItems(entry.items, itemPath, task, file.sampling.seed + ti, (w) => warnings.push(w));
     track(`items:${task.id}`, itemPath);
     return { task, paraphrases, items };
   });
@@ -111,6 +114,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     refusalOnsets: file.refusalOnsets,
     topK: file.topK,
     files,
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 
