@@ -18,23 +18,23 @@ export function rowsFromFile(path: string): AnalysisRow[] {
     try {
       records = parse(text, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, unknown>[];
     } catch (e) {
-      throw new DataError(path, `cannot parse as CSV: ${(e as Error).message}`);
+      throw new DataError(path, `cannot parse as CSV: ${(e as Error).message}`, "check quoting and the number of columns per row (`frh export --format csv` writes a file that parses)");
     }
   } else {
     records = text.split(/\r?\n/).filter((l) => l.trim()).map((l, i) => {
       try { return JSON.parse(l) as Record<string, unknown>; } catch { throw new DataError(`${path}:${i + 1}`, "not a JSON object (expected one JSON record per line)", "use --from with a .jsonl or .csv export"); }
     });
   }
-  if (records.length === 0) throw new DataError(path, "no records");
+  if (records.length === 0) throw new DataError(path, text.trim() ? "no records: the file has a header line only" : "no records: the file is empty", "an export file needs one record per trial with model, persona, task, paraphrase, item, refusal (0/1): write one with `frh export`");
   const cols = Object.keys(records[0]);
-  for (const c of REQUIRED) if (!cols.includes(c)) throw new DataError(path, `missing column '${c}' (needs ${REQUIRED.join(", ")}; has ${cols.join(", ")})`);
+  for (const c of REQUIRED) if (!cols.includes(c)) throw new DataError(path, `missing column '${c}' (needs ${REQUIRED.join(", ")}; has ${cols.join(", ")})`, "an export file needs one record per trial with model, persona, task, paraphrase, item, refusal (0/1): write one with `frh export`");
   return records.map((r, i) => {
     const refusal = Number(r.refusal);
-    if (refusal !== 0 && refusal !== 1) throw new DataError(`${path}: record ${i + 1}`, `refusal must be 0 or 1, got '${String(r.refusal)}'`);
+    if (refusal !== 0 && refusal !== 1) throw new DataError(`${path}: record ${i + 1}`, `refusal must be 0 or 1, got '${String(r.refusal)}'`, "fix that record (1 = refused, 0 = not)");
     const pr = r.p_refusal === undefined || r.p_refusal === null || r.p_refusal === "" ? null : Number(r.p_refusal);
-    if (pr !== null && !(pr >= 0 && pr <= 1)) throw new DataError(`${path}: record ${i + 1}`, `p_refusal must be in [0, 1], got '${String(r.p_refusal)}'`);
+    if (pr !== null && !(pr >= 0 && pr <= 1)) throw new DataError(`${path}: record ${i + 1}`, `p_refusal must be in [0, 1], got '${String(r.p_refusal)}'`, "fix that record, or leave p_refusal empty");
     const wm = r.watched_mass === undefined || r.watched_mass === null || r.watched_mass === "" ? null : Number(r.watched_mass);
-    if (wm !== null && !(wm >= 0 && wm <= 1 + 1e-6)) throw new DataError(`${path}: record ${i + 1}`, `watched_mass must be in [0, 1], got '${String(r.watched_mass)}'`);
+    if (wm !== null && !(wm >= 0 && wm <= 1 + 1e-6)) throw new DataError(`${path}: record ${i + 1}`, `watched_mass must be in [0, 1], got '${String(r.watched_mass)}'`, "fix that record, or leave watched_mass empty");
     const detector = typeof r.detector === "string" && r.detector ? r.detector : null;
     return {
       model: String(r.model), persona: String(r.persona), personaGroup: String(r.persona_group ?? r.personaGroup ?? r.persona),

@@ -1,6 +1,7 @@
 // Picks and loads a backend for a model source. Backends are imported lazily: loading llama.cpp or
 // onnxruntime costs time and memory that a command which never touches a model should not pay.
 import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Backend, BackendFallback } from "../types.ts";
 import { ModelError } from "../errors.ts";
 import { DEFAULT_EARLY_STOP, earlyStopRule } from "../detect/early-stop.ts";
@@ -73,8 +74,14 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
 }
 
 /** Cheap checks before anything is written: the file exists and is of a kind we can load. */
-export async function preflight(source: string): Promise<void> {
-  if (source.startsWith("hf:")) return;
+export async function preflight(source: string, opts: { dtype?: string } = {}): Promise<void> {
+  if (source.startsWith("hf:")) {
+    // hf:<org>/<repo>[/<file>.gguf | :<quant> | nothing (ONNX)]: said before anything is written or fetched
+    if (!/^hf:[\w.-]+\/[\w.-]+([/:].+)?$/.test(source)) {
+      throw new ModelError("MODEL_NOT_FOUND", `'${source}' is not a model URI`, "write hf:<org>/<repo>/<file>.gguf, hf:<org>/<repo>:<quant> (GGUF) or hf:<org>/<repo> (ONNX)");
+    }
+    return;
+  }
   if (source.startsWith("openai:")) {
     const { parseServerSource } = await import("./openai/index.ts");
     parseServerSource(source);
@@ -86,5 +93,9 @@ export async function preflight(source: string): Promise<void> {
   } else {
     const { assertOnnxDir } = await import("./transformers.ts");
     assertOnnxDir(source);
+    // the weights that will load, walked field by field: a damaged file is named before a run is recorded
+    const { checkOnnxFile, availableDtypes } = await import("./transformers-files.ts");
+    const file = availableDtypes(source).get(opts.dtype ?? "fp32");
+    if (file) checkOnnxFile(join(source, "onnx", file));
   }
 }

@@ -1,7 +1,7 @@
 // The files of a transformers.js model directory: what must be there, which weight types it offers, its hash.
 // Checked before transformers.js sees the directory: a missing file there surfaces as
 // "Cannot read properties of undefined (reading 'tokenizer_class')", which tells the user nothing.
-import { existsSync, readdirSync, readFileSync, statSync, createReadStream } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, createReadStream, openSync, readSync, closeSync, fstatSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ModelError } from "../errors.ts";
@@ -63,4 +63,48 @@ export async function sha256OnnxDir(dir: string, onnxFile: string): Promise<stri
     });
   }
   return h.digest("hex");
+}
+
+/**
+ * Walks the top-level fields of an ONNX ModelProto (tags and lengths only, never the weights): an empty, cut-short
+ * or non-ONNX file, or one without a graph, is named here in our words before onnxruntime prints its own error
+ * text, and before a run is recorded in the store.
+ */
+export function checkOnnxFile(path: string): void {
+  const bad = (why: string) => new ModelError("BAD_MODEL", `${path} is not a usable ONNX model: ${why}`, "re-export or re-download the model directory (compare the file's size and sha256 with the source's)");
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw bad("the file is empty");
+    const buf = Buffer.alloc(16);
+    let pos = 0, graph = false;
+    const varint = (): bigint => {
+      const n = readSync(fd, buf, 0, 10, pos);
+      let v = 0n;
+      for (let i = 0; i < n; i++) {
+        v |= BigInt(buf[i] & 0x7f) << BigInt(7 * i);
+        if ((buf[i] & 0x80) === 0) { pos += i + 1; return v; }
+      }
+      throw bad(`a malformed field at byte ${pos}`);
+    };
+    while (pos < size) {
+      const at = pos;
+      const tag = varint();
+      const field = Number(tag >> 3n), wire = Number(tag & 7n);
+      if (field === 0) throw bad(`a malformed field at byte ${at}`);
+      if (wire === 0) varint();
+      else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else if (wire === 2) {
+        const len = varint();
+        if (BigInt(pos) + len > BigInt(size)) throw bad(`field ${field} at byte ${at} needs ${len} bytes but the file ends after ${size - pos}: it is truncated or not ONNX`);
+        pos += Number(len);
+        if (field === 7) graph = true;
+      } else throw bad(`byte ${at} does not start a protobuf field (wire type ${wire}): not an ONNX file`);
+      if (pos > size) throw bad("it is truncated");
+    }
+    if (!graph) throw bad("it has no graph (ModelProto field 7)");
+  } finally {
+    closeSync(fd);
+  }
 }

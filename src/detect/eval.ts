@@ -52,6 +52,7 @@ export function parseLabelledCsv(csv: string, where: string, o: LoadOptions = {}
   }
   if (records.length === 0) throw new DataError(where, "the file is empty", "it needs a header row and one row per labelled response");
   const header = records[0];
+  if (records.length === 1) throw new DataError(where, "no labelled rows: the file has a header line only", "add one row per labelled response below the header");
   const col = (name: string, what: string): number => {
     const i = header.indexOf(name);
     if (i < 0) throw new DataError(where, `no column '${name}' (${what}); columns present: ${header.join(", ")}`, `name the column with the matching option — ${didYouMean(name, header)}`);

@@ -8,13 +8,17 @@ import { mulberry32, shuffled } from "../util/random.ts";
 
 type Row = Record<string, string>;
 
-function readCsv(path: string, delimiter = ",", quote: string | false = '"'): Row[] {
-  const text = readText(path, "item file");
+function readCsv(path: string, delimiter = ",", quote: string | false = '"', warn?: (m: string) => void): Row[] {
+  const text = readText(path, "item file", warn);
+  let rows: Row[];
   try {
-    return parse(text, { columns: true, delimiter, quote: quote === false ? false : quote, skip_empty_lines: true, bom: true, relax_column_count: false }) as Row[];
+    rows = parse(text, { columns: true, delimiter, quote: quote === false ? false : quote, skip_empty_lines: true, bom: true, relax_column_count: false }) as Row[];
   } catch (e) {
     throw new DataError(path, `cannot parse as CSV: ${(e as Error).message}`, "check quoting and the number of columns per row");
   }
+  // said here, before any column check: a header-only file is not missing its columns
+  if (rows.length === 0) throw new DataError(path, text.trim() ? "no item rows: the file has a header line only" : "no item rows: the file is empty", "add one row per item below the header line");
+  return rows;
 }
 
 function requireColumns(rows: Row[], columns: string[], path: string, format: string): void {
@@ -29,13 +33,13 @@ function requireColumns(rows: Row[], columns: string[], path: string, format: st
 
 const SNLI_LABELS = ["entailment", "neutral", "contradiction"];
 
-function authored(path: string, task: Task): Item[] {
-  const rows = readCsv(path);
+function authored(path: string, task: Task, warn?: (m: string) => void): Item[] {
+  const rows = readCsv(path, ",", '"', warn);
   requireColumns(rows, ["id", ...task.fields], path, "csv");
   const labelIds = task.labels.map((l) => l.id);
   return rows.map((r, i) => {
     const gold = r.gold?.trim() || undefined;
-    if (gold && !labelIds.includes(gold)) throw new DataError(`${path}:${i + 2}`, `gold '${gold}' is not a label of task '${task.id}' (${labelIds.join(", ")})`);
+    if (gold && !labelIds.includes(gold)) throw new DataError(`${path}:${i + 2}`, `gold '${gold}' is not a label of task '${task.id}' (${labelIds.join(", ")})`, `use one of the task's label ids, or leave gold empty`);
     return { id: r.id, task: task.id, fields: Object.fromEntries(task.fields.map((f) => [f, r[f]])), gold };
   });
 }
@@ -94,10 +98,10 @@ function popquorn(path: string, task: Task): Item[] {
 }
 
 /** Loads a task's items from its source; `limit` keeps a seeded random subset in file order. */
-export function loadItems(source: ItemSource, path: string, task: Task, seed: number): Item[] {
+export function loadItems(source: ItemSource, path: string, task: Task, seed: number, warn?: (message: string) => void): Item[] {
   let items: Item[];
   switch (source.format) {
-    case "csv": items = authored(path, task); break;
+    case "csv": items = authored(path, task, warn); break;
     case "snli-tsv": items = snliTsv(path, task); break;
     case "snli-csv": items = snliCsv(path, task); break;
     case "stanford-politeness": items = stanfordPoliteness(path, task, source.keepMiddle ?? false); break;

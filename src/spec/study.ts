@@ -40,6 +40,8 @@ export interface Study {
   minWatchedMass: number;
   /** Every data file read, with its sha256. */
   files: { role: string; path: string; sha256: string }[];
+  /** Problems that do not stop the study (e.g. bytes that are not UTF-8 in an items file); the CLI prints them. */
+  warnings?: string[];
 }
 
 /** A model reference from a path or `hf:` URI; its id defaults to the file name without extension. */
@@ -63,6 +65,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
   const file = validate(StudySchema, parseYaml(text, path), path);
   const base = dirname(path);
   const files: Study["files"] = [{ role: "study", path, sha256: sha256(text) }];
+  const warnings: string[] = [];
   const track = (role: string, p: string) => files.push({ role, path: p, sha256: sha256(readText(p, role)) });
 
   const personaPath = resolve(base, file.personas);
@@ -103,7 +106,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     }
     let source = entry.items, itemPath = resolve(base, source.path);
     if (source.fallback && !existsSync(itemPath)) { source = source.fallback; itemPath = resolve(base, source.path); }
-    const items = loadItems(source, itemPath, task, file.sampling.seed + ti);
+    const items = loadItems(source, itemPath, task, file.sampling.seed + ti, (w) => warnings.push(w));
     track(`items:${task.id}`, itemPath);
     return { task, paraphrases, items };
   });
@@ -127,6 +130,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     minWatchedMass: file.firstToken.minWatchedMass,
     earlyStop: file.earlyStop,
     files,
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
-import { resolve } from "node:path";
-import { writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { openDb } from "../../store/db.ts";
 import { exportStore } from "../../store/export.ts";
 
@@ -17,6 +17,8 @@ export function registerExport(program: Command): void {
       try {
         const { detector, rows, text } = exportStore(db, { format: o.format, detector: o.detector });
         if (o.out) {
+          // as report and plant do: a missing directory is created
+          mkdirSync(dirname(resolve(o.out)), { recursive: true });
           writeFileSync(resolve(o.out), text);
           process.stderr.write(`wrote ${rows.length} trials (${detector}) to ${o.out}\n`);
         } else process.stdout.write(text);

@@ -11,6 +11,7 @@ export function registerList(program: Command): void {
     .option("--json", "print a JSON array")
     .action((what: string, o) => {
       const study = loadStudy(resolve(o.study));
+      for (const w of study.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       let rows: Record<string, unknown>[];
       if (what === "personas") rows = study.personas.map((p) => ({ id: p.id, group: p.group, text: p.text, control: p.isControl, attributes: p.attributes }));
       else if (what === "tasks") rows = study.tasks.map((t) => ({ id: t.task.id, description: t.task.description, labels: t.task.labels.map((l) => l.id), fields: t.task.fields, paraphrases: t.paraphrases.length, items: t.items.length }));

@@ -33,10 +33,11 @@ export function registerRun(program: Command): void {
     .option("--quiet", "no progress output")
     .action(async (studyPath: string, o) => {
       const study = loadStudy(resolve(studyPath));
+      for (const w of study.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       if (o.seed !== undefined) study.sampling = { ...study.sampling, seed: o.seed };
       checkShard(study, o.shard);
       const models = (o.model as string[]).map((m) => modelRef(m, process.cwd()));
-      for (const m of models.length ? models : study.models) await preflight(m.source);
+      for (const m of models.length ? models : study.models) await preflight(m.source, { dtype: o.dtype });
       const detectors = defaultDetectors();
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
       const db = openDb(dbPath, { study: study.id });

@@ -42,6 +42,6 @@ test("frh rescore adds another detector's verdicts and touches nothing else", { 
   assert.equal(ex.status, 0, ex.stderr);
   assert.equal(ex.stdout.trim().split("\n").length, 16);
   const bad = cli(["rescore", "--db", db, "--detector", "rulez@9"]);
-  assert.equal(bad.status, 1);
+  assert.equal(bad.status, 2, "an unknown --detector is a usage error, as other bad option values (issue 18 item 5)");
   assert.match(bad.stderr, /rulez/);
 });
