@@ -4,5 +4,8 @@ import { register } from "tsx/esm/api";
 register();
 // `frh export | head` closes the pipe early: that is not an error.
 process.stdout.on("error", (e) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+// Under npx, stop when npx is killed instead of writing on as an orphan (src/cli/launcher.ts).
+const { stopWithLauncher } = await import("../src/cli/launcher.ts");
+stopWithLauncher();
 const { main } = await import("../src/cli/main.ts");
 process.exitCode = await main(process.argv);

@@ -2,7 +2,6 @@
 // onnxruntime costs time and memory that a command which never touches a model should not pay.
 import { existsSync, statSync } from "node:fs";
 import type { Backend, BackendFallback } from "../types.ts";
-import { ModelError } from "../errors.ts";
 import { DEFAULT_EARLY_STOP } from "../detect/early-stop.ts";
 import type { GpuChoice } from "./llamaCpp/index.ts";
 
@@ -19,14 +18,25 @@ export interface BackendOptions {
   fullText?: boolean;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
+  /** Aborts a model download (the run's stop request: Ctrl-C, SIGTERM). */
+  signal?: AbortSignal;
   /** Told once per kind when the backend falls back to a slower equivalent path (the run warns and records it). */
   onFallback?: (f: BackendFallback) => void;
+  /** Served models (`openai:` sources): more endpoints of the same model, an identity pin, requests per endpoint. */
+  endpoints?: string[];
+  modelSha256?: string;
+  concurrency?: number;
+  /** Served models: per-request timeout in ms. */
+  requestTimeoutMs?: number;
+  /** Told once per warning (an endpoint leaving the pool). */
+  onWarning?: (message: string) => void;
 }
 
-export type BackendKind = "llama.cpp" | "transformers.js";
+export type BackendKind = "llama.cpp" | "transformers.js" | "openai";
 
 /** GGUF files (and hf: URIs naming one) go to llama.cpp; directories (and other hf: ids) to transformers.js. */
 export function backendKind(source: string): BackendKind {
+  if (source.startsWith("openai:")) return "openai";
   if (source.startsWith("hf:")) return /\.gguf$|:[A-Za-z0-9_]+$/i.test(source) || /gguf/i.test(source) ? "llama.cpp" : "transformers.js";
   if (existsSync(source) && statSync(source).isDirectory()) return "transformers.js";
   return "llama.cpp";
@@ -34,16 +44,19 @@ export function backendKind(source: string): BackendKind {
 
 export async function loadBackend(source: string, opts: BackendOptions = {}): Promise<Backend> {
   const kind = backendKind(source);
+  if (kind === "openai") {
+    const { loadOpenAI, apiKeyFromEnv } = await import("./openai/index.ts");
+    return loadOpenAI(source, {
+      endpoints: opts.endpoints, modelSha256: opts.modelSha256, concurrency: opts.concurrency, plainTemplate: opts.plainTemplate,
+      timeoutMs: opts.requestTimeoutMs, apiKey: apiKeyFromEnv(), onWarning: opts.onWarning,
+    });
+  }
   if (kind === "llama.cpp") {
     const { loadLlamaCpp } = await import("./llamaCpp/index.ts");
     let path = source;
     if (source.startsWith("hf:")) {
-      const { resolveModelFile } = await import("node-llama-cpp");
-      try {
-        path = await resolveModelFile(source, opts.cacheDir ?? "models");
-      } catch (e) {
-        throw new ModelError("MODEL_NOT_FOUND", `cannot fetch ${source}: ${(e as Error).message}`, "check the URI (hf:<org>/<repo>/<file>.gguf or hf:<org>/<repo>:<quant>) and your network");
-      }
+      const { resolveHfGguf } = await import("./hf.ts");
+      path = await resolveHfGguf(source, { directory: opts.cacheDir ?? "models", signal: opts.signal });
     }
     return loadLlamaCpp(path, {
       gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate,
@@ -57,6 +70,11 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
 /** Cheap checks before anything is written: the file exists and is of a kind we can load. */
 export async function preflight(source: string): Promise<void> {
   if (source.startsWith("hf:")) return;
+  if (source.startsWith("openai:")) {
+    const { parseServerSource } = await import("./openai/index.ts");
+    parseServerSource(source);
+    return;
+  }
   if (backendKind(source) === "llama.cpp") {
     const { assertGguf } = await import("./llamaCpp/index.ts");
     assertGguf(source);

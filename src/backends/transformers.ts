@@ -124,7 +124,10 @@ class TransformersBackend implements Backend {
    * First token of a word as a response may begin with it: bare and after a space. The unknown token never counts,
    * nor a bare-space token (SentencePiece tokenizers turn " word" into "▁" + "▁word").
    */
-  private firstTokens = (text: string): number[] => {
+  /** A token's text (plan-time checks name tokens and skip bare-space ones). */
+  readonly tokenText = (id: number): string => this.tok.decode([id], { skip_special_tokens: false });
+
+  readonly firstTokens = (text: string): number[] => {
     const out = new Set<number>();
     for (const v of [text, ` ${text}`]) {
       const ids = this.tok.encode(v, { add_special_tokens: false });
@@ -147,6 +150,7 @@ class TransformersBackend implements Backend {
     const results: GenerationResult[] = new Array(requests.length);
     const size = Math.max(1, this.opts.batch ?? 8);
     for (let i = 0; i < requests.length; i += size) {
+      if (opts.shouldStop?.()) break; // the rest stays unstarted (see GenerateOptions.shouldStop)
       const chunk = requests.slice(i, i + size);
       const out = await this.runChunk(chunk).catch(async (e) => {
         // One bad trial must not sink its neighbours: retry the chunk one by one to pin the error on it.

@@ -45,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // a command that ends on purpose with another code (an interrupted run: 130) has set process.exitCode
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; commander has already printed its message for usage errors.

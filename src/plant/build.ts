@@ -28,7 +28,7 @@
 import { writeGguf, kv, type GgufTensor, type GgufValue } from "./gguf.ts";
 import { CLS, type PlantedVocab } from "./vocab.ts";
 import { NOISE_SCALE } from "./noise.ts";
-import { CUE_WEIGHT_LOG2, SELECT_GAP, lawVocab, type Law } from "./law.ts";
+import { CUE_WEIGHT_LOG2, SELECT_GAP, lawVocab, preambleWeight, type Law } from "./law.ts";
 
 export const PLANT_FORMAT_VERSION = 1;
 /** Width of a single-answer model (two heads); per-task answers use WIDE (a third head selects the answer). */
@@ -44,6 +44,8 @@ const MUTE_KEY = -2048;
 const OTHER_LOGIT = -80;
 const SUCCESSOR_LOGIT = 1e4;
 export const TIE = 2 ** -16;
+/** Added to the preamble's logits after the preamble has been produced. */
+const CLOSE_AFTER = -1e4;
 
 /** Nearest IEEE half-precision value (round half to even), as a double. */
 export function f16round(x: number): number {
@@ -76,10 +78,12 @@ interface Layout {
   bos: number; counted: number; mute: number; trig: number[]; unit: number; resp: Map<number, number>; z: number; pad: number;
   /** Per-task answers: one class channel per cue word, and one selection channel per task (written by head 2). */
   cue: number[]; sel: number[];
+  /** Preamble: set in the embeddings of the preamble's tokens (a position after the preamble), or -1. */
+  post: number;
 }
 
 function layout(v: PlantedVocab, nTriggers: number, nCues: number): Layout {
-  const width = nCues ? WIDE : NARROW;
+  const width = nCues || v.preamble ? WIDE : NARROW;
   let c = 0;
   const bos = c++, counted = c++, mute = c++;
   const trig = Array.from({ length: nTriggers }, () => c++);
@@ -90,8 +94,9 @@ function layout(v: PlantedVocab, nTriggers: number, nCues: number): Layout {
   // Appended after the single-answer channels, so a single-answer model keeps its layout (and bytes).
   const cue = Array.from({ length: nCues }, () => c++);
   const sel = Array.from({ length: nCues }, () => c++);
+  const post = v.preamble ? c++ : -1;
   if (c > width) throw new Error(`planted model needs ${c} channels, has ${width}`);
-  return { width, bos, counted, mute, trig, unit, resp, z, pad, cue, sel };
+  return { width, bos, counted, mute, trig, unit, resp, z, pad, cue, sel, post };
 }
 
 /** A [rows × cols] matrix stored as ggml expects a weight of dims [cols, rows]. */
@@ -129,6 +134,7 @@ export function buildGguf(law: Law, opts: BuildOptions = {}): Buffer {
     if (cls === CLS.COUNTED) { emb.set(t, L.unit, v.unit[t] / 32); sq += (v.unit[t] / 32) ** 2; }
     const r = L.resp.get(t);
     if (r !== undefined) { emb.set(t, r, 1); sq += 1; }
+    if (v.preamble && (t === v.preamble.spaced || t === v.preamble.bare || t === v.preamble.alt)) { emb.set(t, L.post, 1); sq += 1; }
     emb.set(t, L.pad, Math.sqrt(W - sq));
   }
 
@@ -176,6 +182,22 @@ export function buildGguf(law: Law, opts: BuildOptions = {}): Buffer {
     out.set(v.answers[j].first, c, (SELECT_GAP * r0) / LAMBDA);
     out.set(v.answers[nCues].first, c, (-SELECT_GAP * r0) / LAMBDA);
   });
+  if (v.preamble && law.preamble) {
+    // First response position: refusal / answers get ln(1−s), the preamble's two tokens ln s' with the refusal's and
+    // the answer's z/2 (so their sum is s whatever z; law.ts explanation). After the preamble (post channel set):
+    // ln(1−s) is taken back and the preamble closed.
+    const s = law.preamble.share, lnRest = Math.log(1 - s), lnPre = Math.log(preambleWeight(s));
+    for (const t of [v.refusal.first, ...v.answers.map((a) => a.first)]) {
+      for (const c of classChannels) out.add(t, c, lnRest * r0);
+      out.set(t, L.post, -lnRest * r0);
+    }
+    const pre = v.preamble;
+    for (const [t, sign] of [[pre.spaced, 1], [pre.alt, -1]] as const) {
+      for (const c of classChannels) out.set(t, c, (sign * half + lnPre) * r0);
+      out.set(t, L.z, (sign * r0) / (2 * LAMBDA));
+      out.set(t, L.post, CLOSE_AFTER * r0);
+    }
+  }
   for (const [from, to] of v.successor) out.add(to, L.resp.get(from)!, SUCCESSOR_LOGIT * r0);
 
   const ones = (n: number) => new Float32Array(n).fill(1);

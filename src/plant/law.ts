@@ -28,7 +28,9 @@ export const MAX_TASKS = 8;
 /** The answer to a prompt in which no task's cue occurs (when the law has per-task answers and no "*" entry). */
 export const FALLBACK_ANSWER = "Well, it depends.";
 
-const responseText = z.string().min(1).max(400).regex(/^[A-Za-z0-9]/, "must start with an ASCII letter or digit");
+/** A response text starts with a printable character: a letter, digit, quote, "**", "<", … (not a space or control). */
+export const PRINTABLE_START = /^[^\s\p{C}]/u;
+const responseText = z.string().min(1).max(400).regex(PRINTABLE_START, "must start with a printable character (not a space or a control character)");
 const cueWord = z.string().regex(/^[a-z]{2,40}$/, "a cue must be one lowercase ASCII word of 2 to 40 letters");
 const answerEntry = z.union([responseText, z.strictObject({ text: responseText, cue: cueWord })]);
 const answerMap = z.record(z.string().regex(/^([A-Za-z0-9_.-]+|\*)$/, "a key is a task id (letters, digits, '_', '.', '-') or \"*\""), answerEntry)
@@ -46,6 +48,17 @@ export const lawSchema = z.strictObject({
   /** One answer text, or task id → answer text (or {text, cue}); "*" is the answer when no cue occurs. */
   answer: z.union([responseText, answerMap]),
   seed: z.number().int().min(0).max(0xffffffff),
+  /**
+   * An opening the model produces before its refusal or answer, as chat models open with "Sure," or "**Answer:**":
+   * at the first response position its first token takes `share` of the mass and refusal / answer split the rest by
+   * the law; once the preamble has been produced (generated, or given as the response prefix), the next position
+   * splits refusal / answer by the law.
+   */
+  preamble: z.strictObject({
+    text: z.string().min(2).max(80).regex(PRINTABLE_START, "must start with a printable character (not a space or a control character)")
+      .regex(/\S$/u, "must not end with a space").refine((t) => !/[\p{C}\u2581]/u.test(t), "must not contain control characters or '▁'"),
+    share: z.number().finite().min(0).max(0.95),
+  }).optional(),
 });
 
 export type Law = z.infer<typeof lawSchema>;
@@ -76,12 +89,15 @@ export function defaultCue(text: string): string {
 
 /** Checks on the answer object that zod cannot express: usable, distinct cues. Returns an error message or null. */
 function answerProblem(law: Law): { field: string; message: string; hint: string } | null {
+  const trig = law.preamble && Object.keys(law.triggers).find((w) => law.preamble!.text.toLowerCase().includes(w));
+  if (trig) return { field: "preamble.text", message: `the preamble contains the trigger word '${trig}'`, hint: "a planted preamble must not contain a trigger or cue word (it is read as one token)" };
   if (typeof law.answer === "string") return null;
   const seen = new Map<string, string>();
   for (const a of lawAnswers(law)) {
     if (a.task === null || a.cue === null) continue;
     const field = `answer.${a.task}`;
     if (!/^[a-z]{2,40}$/.test(a.cue)) return { field, message: `the answer text has no word of 2+ letters to use as its cue`, hint: `give the entry as {"text": ..., "cue": "word"} with a word every prompt of the task contains` };
+    if (law.preamble && law.preamble.text.toLowerCase().includes(a.cue)) return { field: "preamble.text", message: `the preamble contains the cue word '${a.cue}'`, hint: "a planted preamble must not contain a trigger or cue word (it is read as one token)" };
     if (a.cue in law.triggers) return { field, message: `the cue '${a.cue}' is also a trigger word`, hint: `give the entry as {"text": ..., "cue": "word"} with another word` };
     const other = seen.get(a.cue);
     if (other !== undefined) return { field, message: `tasks '${other}' and '${a.task}' have the same cue '${a.cue}'`, hint: `give one of them as {"text": ..., "cue": "word"} with a word only its prompts contain` };
@@ -131,7 +147,7 @@ const vocabCache = new Map<string, PlantedVocab>();
 /** The planted vocabulary of a law (depends on triggers, texts and seed; cached). */
 export function lawVocab(law: Law): PlantedVocab {
   const answers = lawAnswers(law);
-  const spec = { triggers: Object.keys(law.triggers), refusal: law.refusal, answers: answers.map((a) => a.text), cues: answers.flatMap((a) => (a.cue ? [a.cue] : [])), seed: law.seed };
+  const spec = { triggers: Object.keys(law.triggers), refusal: law.refusal, answers: answers.map((a) => a.text), cues: answers.flatMap((a) => (a.cue ? [a.cue] : [])), ...(law.preamble ? { preamble: law.preamble.text } : {}), seed: law.seed };
   const key = JSON.stringify(spec);
   let v = vocabCache.get(key);
   if (!v) {
@@ -158,6 +174,15 @@ export function countWord(word: string, text: string): number {
   return n;
 }
 
+/** The models' tilt of an exact tie (logit 0) towards the refusal (build.ts TIE). */
+const TIE_LOGIT = 2 ** -16;
+/** Preamble logits sit this far below ln s, so at share 0.5 greedy decoding goes straight to refusal / answer. */
+export const PREAMBLE_TILT = 2 ** -16;
+/** The preamble tokens' weight: s·e^{-tilt}; share 0 closes them (e^-80 ≈ 2e-35). */
+export function preambleWeight(s: number): number {
+  return s > 0 ? s * Math.exp(-PREAMBLE_TILT) : Math.exp(-80);
+}
+
 /** Cue tokens weigh 2^24 against the BOS sink in the model's cue head, so a cue's share is c/(N + 2^-24). */
 export const CUE_WEIGHT_LOG2 = 24;
 /** Logit gap that closes an answer whose cue is not the prompt's majority (e^-40 ≈ 4e-18). */
@@ -179,6 +204,10 @@ export interface Explanation {
   answers: { task: string | null; text: string; cue: string | null; count: number; share: number }[];
   /** Set when no answer branch takes (almost) all the answer mass: cues of two tasks occur about equally often. */
   mixedCues: boolean;
+  /** The preamble's share of the next-token mass here: ≈ its share at a first response position, 0 after it. */
+  preambleMass: number;
+  /** Set when the prompt ends in the preamble (e.g. given as the response prefix): refusal / answer come next. */
+  afterPreamble: boolean;
   /**
    * Set when the prompt's last token is itself the first token of a response text: the model then continues that
    * text (a causal model cannot tell a prompt that ends in "I" from a response that began with "I").
@@ -241,8 +270,22 @@ function explanation(law: Law, counts: number[], cueCounts: number[], units: num
   const total = weights.reduce((a, b) => a + b, 0);
   const lse = top + Math.log(total);
   const answers = branches.map((a, j) => ({ task: a.task, text: a.text, cue: a.cue, count: a.cue ? cueCounts[j] : 0, share: weights[j] / total }));
+  const pre = v.preamble;
+  const afterPreamble = pre !== null && (last === pre.spaced || last === pre.bare || last === pre.alt);
   const continues = last === v.refusal.first ? "refusal" : v.answers.some((a) => a.first === last) ? "answer" : null;
-  return { logit, probability: sigmoid(logit - lse), triggers, noise, noiseTokens: units.length, answers, mixedCues: lse < -1e-4, continues };
+  // With a preamble (build.ts): refusal e^{z/2}(1−s), answers e^{−z/2}(1−s)·A, preamble tokens e^{z/2}s' and e^{−z/2}s'
+  // (A = Σ e^{offset}, s' = s·e^{-PREAMBLE_TILT}), so the preamble's share is s whatever z, and refusal / answer keep
+  // the law's ratio.
+  let preambleMass = 0;
+  if (law.preamble && !afterPreamble && continues === null) {
+    const s = law.preamble.share, sp = preambleWeight(s);
+    const zt = logit + TIE_LOGIT;
+    const m = Math.abs(zt) / 2;
+    const up = Math.exp(zt / 2 - m), dn = Math.exp(-zt / 2 - m); // e^{±z/2}, scaled alike
+    const A = total * Math.exp(top);
+    preambleMass = (sp * (up + dn)) / (up * (1 - s) + dn * (1 - s) * A + sp * (up + dn));
+  }
+  return { logit, probability: sigmoid(logit - lse), triggers, noise, noiseTokens: units.length, answers, mixedCues: lse < -1e-4, preambleMass, afterPreamble, continues };
 }
 
 export function plantedLogit(law: Law, promptText: string): number {

@@ -30,6 +30,12 @@ export interface LawGraph {
    * the selection gap; the feature table then has one more channel per task entry (its cue count). Absent: one answer.
    */
   select?: { answerFirsts: number[]; gap: number; cueWeightLog2: number };
+  /**
+   * Preamble (law.ts): its output tokens `spaced` (paired with the refusal's +z/2) and `alt` (with the answers' −z/2),
+   * the tokens after which the preamble counts as produced (`after`), and the two log weights: ln(1−s) on refusal /
+   * answers and ln s' on the preamble tokens at a first response position.
+   */
+  preamble?: { spaced: number; alt: number; after: number[]; lnRest: number; lnPre: number };
   /** token → the token that must follow it (continuation chain); every other token is a law position. */
   next: Map<number, number>;
 }
@@ -52,7 +58,10 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
   const chain = [...g.next.keys()];
   const kind = new Array<number>(V).fill(0);
   chain.forEach((t, i) => (kind[t] = i + 1));
-  const rows = new Float64Array((chain.length + 1) * V).fill(CLOSED);
+  const pre = g.preamble;
+  const postKind = chain.length + 1; // a position right after the preamble (only with a preamble)
+  if (pre) for (const t of pre.after) kind[t] = postKind;
+  const rows = new Float64Array((chain.length + (pre ? 2 : 1)) * V).fill(CLOSED);
   rows[g.refusalFirst] = 0;
   const nCues = g.select ? g.select.answerFirsts.length - 1 : 0;
   const F = FEATURES + nCues;
@@ -60,10 +69,22 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
   // A task entry's first token starts GAP below and gains GAP × its share of cue occurrences (law.ts answerOffsets).
   answerFirsts.forEach((t, j) => (rows[t] = j < nCues ? -g.select!.gap : 0));
   chain.forEach((t, i) => (rows[(i + 1) * V + g.next.get(t)!] = 0));
-  const isLaw = Array.from({ length: V }, (_, t) => (kind[t] === 0 ? 1 : 0));
+  const isLaw = Array.from({ length: V }, (_, t) => (kind[t] === 0 || (pre && kind[t] === postKind) ? 1 : 0));
   const dir = new Float64Array(V);
   dir[g.refusalFirst] = 0.5;
   for (const t of answerFirsts) dir[t] = -0.5;
+  if (pre) {
+    // after the preamble: refusal / answers as without one, the preamble closed far below (z·dir cannot reopen it)
+    const post = postKind * V;
+    rows[post + g.refusalFirst] = 0;
+    answerFirsts.forEach((t, j) => (rows[post + t] = j < nCues ? -g.select!.gap : 0));
+    rows[post + pre.spaced] = rows[post + pre.alt] = -1e4;
+    // first response position: ln(1−s) on refusal / answers, ln s' on the preamble's two tokens
+    for (const t of [g.refusalFirst, ...answerFirsts]) rows[t] += pre.lnRest;
+    rows[pre.spaced] = rows[pre.alt] = pre.lnPre;
+    dir[pre.spaced] = 0.5;
+    dir[pre.alt] = -0.5;
+  }
   const selMat = new Float64Array(nCues * V);
   for (let j = 0; j < nCues; j++) {
     selMat[j * V + answerFirsts[j]] = g.select!.gap;
@@ -76,7 +97,7 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
     half
       ? { init: float16Tensor(`${name}_h`, dims, v), nodes: [node("Cast", [`${name}_h`], [name], { to: FLOAT })] }
       : { init: floatTensor(name, dims, v), nodes: [] };
-  const tables = [table("features", [V, F], g.features), table("is_law", [V], isLaw), table("dir", [V], dir), table("rows", [chain.length + 1, V], rows), ...(nCues ? [table("sel_mat", [nCues, V], selMat)] : [])];
+  const tables = [table("features", [V, F], g.features), table("is_law", [V], isLaw), table("dir", [V], dir), table("rows", [rows.length / V, V], rows), ...(nCues ? [table("sel_mat", [nCues, V], selMat)] : [])];
   const nodes: Node[] = [
     ...tables.flatMap((t) => t.nodes),
     node("Gather", ["features", "input_ids"], ["tok_feat"], { axis: 0 }), // [B,S,3]

@@ -8,7 +8,7 @@
 // instead of through attention. No chat template: prompts render with the study's plain template, as for the GGUF.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CUE_WEIGHT_LOG2, SELECT_GAP, lawVocab, type Law } from "./law.ts";
+import { CUE_WEIGHT_LOG2, SELECT_GAP, lawVocab, preambleWeight, type Law } from "./law.ts";
 import { CLS } from "./vocab.ts";
 import { NOISE_PRIOR, NOISE_SCALE } from "./noise.ts";
 import { TIE } from "./build.ts";
@@ -57,6 +57,10 @@ export function lawGraph(law: Law): LawGraph {
     answerFirst: v.answer.first,
     next: v.successor,
     ...(nCues ? { select: { answerFirsts: v.answers.map((a) => a.first), gap: SELECT_GAP, cueWeightLog2: CUE_WEIGHT_LOG2 } } : {}),
+    ...(v.preamble && law.preamble ? { preamble: {
+      spaced: v.preamble.spaced, alt: v.preamble.alt, after: [v.preamble.spaced, v.preamble.bare, v.preamble.alt],
+      lnRest: Math.log(1 - law.preamble.share), lnPre: Math.log(preambleWeight(law.preamble.share)),
+    } } : {}),
   };
 }
 

@@ -130,6 +130,13 @@ export function renderHtml(input: ReportInput): string {
       `${c.verdictText} Dots: observed refusal rate${c.outcomeDetector ? ` (${c.outcomeDetector})` : ""} per bin, area ∝ trials, with 95% Wilson CIs; dashed: the diagonal.`)]);
   }
 
+  if (a.coverage) {
+    const c = a.coverage;
+    sections.push(["coverage", "First-token coverage", (c.warning ? `<p class="warning"><strong>Warning:</strong> ${esc(c.warning)}</p>` : `<p>Every model × task cell has a median watched mass of at least ${esc(c.threshold)}: the first-token readings rest on most of the model's first-token mass.</p>`)
+      + table(["Model", "Task", "n", "Median watched mass", `Below ${c.threshold}`, ""], c.cells.map((x) => [code(x.model), x.task, x.n, x.median === null ? "–" : fixed(x.median, 3), x.shareBelow === null ? "–" : pct(x.shareBelow), x.low ? "low" : ""]), [2, 3, 4],
+        "Watched mass: first-token mass on refusal onsets plus label first tokens, the denominator of p_refusal")]);
+  }
+
   if (input.sequential?.length) {
     sections.push(["sequential", "Precision over trials", figure(
       linePlot({ title: "Widest 95% CI half-width vs trials", xTitle: "Trials completed", yTitle: "Max CI half-width", points: input.sequential.map((p) => ({ x: p.trials, y: p.maxHalfWidth })), target: input.sequentialTarget !== undefined ? { value: input.sequentialTarget, label: `target ${fixed(input.sequentialTarget, 3)}` } : undefined }),

@@ -92,6 +92,12 @@ export function renderMarkdown(input: ReportInput): string {
     out.push(mdTable(["p_refusal bin", "n", "Mean p", "Observed", "95% CI"], c.bins.filter((b) => b.n > 0).map((b) => [`[${fixed(b.lo, 1)}, ${fixed(b.hi, 1)}${b.hi >= 1 ? "]" : ")"}`, b.n, fixed(b.meanP, 3), fixed(b.rate, 3), interval(b.ci, 3)]), [1, 2, 3]), "");
   }
 
+  if (a.coverage) {
+    const c = a.coverage;
+    out.push("## First-token coverage", "", c.warning ? `**Warning:** ${text(c.warning)}` : `Every model × task cell has a median watched mass of at least ${c.threshold}.`, "");
+    out.push(mdTable(["Model", "Task", "n", "Median watched mass", `Below ${c.threshold}`, ""], c.cells.map((x) => [x.model, x.task, x.n, x.median === null ? "–" : fixed(x.median, 3), x.shareBelow === null ? "–" : pct(x.shareBelow), x.low ? "low" : ""]), [2, 3, 4]), "");
+  }
+
   if (input.sequential?.length) {
     out.push("## Precision over trials", "", mdTable(["Trials", "Max CI half-width"], input.sequential.map((p) => [p.trials, fixed(p.maxHalfWidth, 4)]), [0, 1]), "");
   }

@@ -8,9 +8,10 @@ import { sha256 } from "../util/hash.ts";
 import { mixSeed } from "../util/random.ts";
 import { loadBackend, type BackendOptions } from "../backends/index.ts";
 import type { Db } from "../store/db.ts";
-import { doneIds, finishRun, planTrials, recordFallback, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
+import { doneIds, finishRun, planTrials, recordFallback, recordServer, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
-import { pRefusal } from "../detect/first-token.ts";
+import { pRefusal, watchedMass } from "../detect/first-token.ts";
+import { ambiguousReads, ambiguityWarning } from "./ambiguity.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import { analysisRows } from "../store/analysis-rows.ts";
@@ -32,8 +33,10 @@ export interface RunOptions {
   detectors: RefusalDetector[];
   /** The command line stored with the run (provenance); default "frh (library)". */
   command?: string;
-  /** Checked between batches: stop cleanly (the run is marked interrupted). */
+  /** Checked between batches and prompts: stop cleanly (the run is marked interrupted). */
   shouldStop?: () => boolean;
+  /** Aborted on a stop request: ends a model download (kept out of the stored settings). */
+  signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   /** Abort a model when more than this share of its attempted trials failed (after 20 attempts). */
   maxFailureRate?: number;
@@ -191,7 +194,8 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       if (current?.source === source) return { backend: current.backend, fresh: false };
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
-        ...opts.backend, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        onWarning: (message) => opts.onEvent?.({ type: "warning", message }),
       });
       current = { source, backend };
       return { backend, fresh: true };
@@ -206,13 +210,22 @@ async function runModel(
   const info = backend.info;
   const modelId = trials[0].model.id;
   upsertModel(db, modelId, info);
+  if (info.backend === "openai") recordServer(db, runId, { model: modelId, details: info.details, provenance: info.provenance ?? null });
+  if (announce && backend.firstTokens) {
+    const labels = study.tasks.flatMap((t) => t.task.labels);
+    const w = ambiguityWarning(modelId, ambiguousReads(study.refusalOnsets, labels, study.personas, (x) => backend.firstTokens!(x), backend.tokenText ? (t) => backend.tokenText!(t) : undefined));
+    if (w) opts.onEvent?.({ type: "warning", message: w });
+  }
   const placement = study.prompt.personaPlacement === "auto" ? (info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   const rows: (PlannedRow & { trial: PlannedTrial; messages: GenerationRequest["prompt"] })[] = [];
   const seen = new Set<string>();
   let collapsed = 0;
-  for (const t of trials) {
-    const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
-    const text = backend.render(messages);
+  const built = trials.map((t) => buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement }));
+  // A served model's template is applied by its server (I/O): all prompts are rendered in one go.
+  const texts = backend.renderMany ? await backend.renderMany(built.map((b) => b.messages)) : null;
+  for (const [i, t] of trials.entries()) {
+    const { messages, placement: used } = built[i];
+    const text = texts ? texts[i] : backend.render(messages);
     const seed = trialSeed(study.decoding, t.replicate, text);
     const id = trialId(info.sha256, text, study.decoding, seed, info.earlyStop ?? "full");
     if (seen.has(id)) { collapsed++; continue; }
@@ -253,8 +266,8 @@ async function runModel(
       const r = call[j];
       // The backend does not know the item: name it here, so a failed trial says which input to fix.
       if (result.error) result = { ...result, error: `item '${r.item}' (task '${r.task}', persona '${r.persona}', paraphrase '${r.paraphrase}'): ${result.error}` };
-      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken }));
-      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, detections };
+      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken, minWatchedMass: study.minWatchedMass }));
+      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, watchedMass: watchedMass(result.firstToken), detections };
     });
     saveBatch(db, runId, outcomes);
     const bad = outcomes.filter((o) => o.result.error);
@@ -282,6 +295,7 @@ async function runModel(
       try { store(call, now); } catch (e) { storeError = e; } // rethrown once the backend call is over
     };
     const results = await backend.generate(requests, {
+      shouldStop: opts.shouldStop,
       onResult: (j, result) => {
         if (reported.has(j)) return;
         reported.add(j);
@@ -289,10 +303,12 @@ async function runModel(
         if (pending.length >= batchSize) flush();
       },
     });
-    // What the backend did not report one by one (a backend without onResult) is stored now.
+    // What the backend did not report one by one (a backend without onResult) is stored now; requests a stop left
+    // unstarted are holes in `results` (forEach skips them) and stay planned for the next run.
     results.forEach((result, j) => { if (!reported.has(j)) pending.push([j, result]); });
     flush();
     if (storeError) throw storeError;
+    if (opts.shouldStop?.()) { stopped = true; break; }
     const attempted = ran + failed;
     if (attempted >= 20 && failed / attempted > (opts.maxFailureRate ?? 0.5)) {
       throw new HarnessError("BACKEND", `${failed} of ${attempted} trials failed on model '${modelId}' (last error: ${lastError ?? "see the store"})`,

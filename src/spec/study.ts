@@ -34,15 +34,25 @@ export interface Study {
   prompt: StudyFile["prompt"];
   refusalOnsets: string[];
   topK: number;
+  /** first-token@2's coverage floor (firstToken.minWatchedMass, default 0.5). */
+  minWatchedMass: number;
   /** Every data file read, with its sha256. */
   files: { role: string; path: string; sha256: string }[];
 }
 
 /** A model reference from a path or `hf:` URI; its id defaults to the file name without extension. */
+/** A served model's id: its #name, else host_port of its first URL (ids name columns and files: no ':' or '/'). */
+function servedId(source: string): string {
+  const hash = source.indexOf("#");
+  if (hash >= 0) return source.slice(hash + 1).replace(/[^A-Za-z0-9._-]+/g, "_");
+  const m = /^openai:\s*https?:\/\/([^/,#]+)/.exec(source);
+  return m ? m[1].replace(/[^A-Za-z0-9._-]+/g, "_") : "server";
+}
+
 export function modelRef(entry: string | { id?: string; path: string }, baseDir: string): ModelRef {
   const source = typeof entry === "string" ? entry : entry.path;
-  const resolved = source.startsWith("hf:") ? source : resolve(baseDir, source);
-  const id = (typeof entry === "object" && entry.id) || basename(source.replace(/^hf:/, "")).replace(extname(source), "") || source;
+  const resolved = source.startsWith("hf:") || source.startsWith("openai:") ? source : resolve(baseDir, source);
+  const id = (typeof entry === "object" && entry.id) || (source.startsWith("openai:") ? servedId(source) : basename(source.replace(/^hf:/, "")).replace(extname(source), "")) || source;
   return { id, source: resolved };
 }
 
@@ -112,6 +122,7 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     prompt: file.prompt,
     refusalOnsets: file.refusalOnsets,
     topK: file.topK,
+    minWatchedMass: file.firstToken.minWatchedMass,
     files,
   };
 }

@@ -4,6 +4,7 @@
 // `refusal` (they are about how often a model refuses). `outcome: "p_refusal"` switches only the sensitivity
 // indices to the first-token refusal probability, which carries more information per trial; rows without
 // p_refusal are then left out of the indices (a note says how many).
+import { coverageOf, coverageNotes } from "./first-token-coverage.ts";
 import type { AnalysisResult, AnalysisRow } from "./types.ts";
 import { DataError, didYouMean } from "../errors.ts";
 import { FACTORS, levelRates, levelsOf, wilson } from "./rates.ts";
@@ -34,6 +35,8 @@ export interface AnalyzeOptions {
   detector?: string | null;
   /** Validation counts of that detector: adds rates corrected for misclassification (misclassification.ts). */
   detectorError?: DetectorErrorCounts | null;
+  /** Coverage threshold on the watched first-token mass (the study's firstToken.minWatchedMass); default 0.5. */
+  minWatchedMass?: number;
 }
 
 /** Draws of the misclassification bootstrap: this many, or `bootstrap` when larger (percentile CIs need many). */
@@ -94,6 +97,8 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
   // (its ranking reads the sensitivity indices above, of whichever outcome they use)
   const rep = replication(rows, sensitivity, { control: opts.control, alpha, bootstrap, seed });
 
+  const coverage = coverageOf(rows, opts.minWatchedMass ?? 0.5);
+  notes.push(...coverageNotes(coverage));
   return {
     n, outcome: opts.outcome, control: opts.control,
     refusalRate: { estimate: k / n, ci: wilson(k, n, alpha) },
@@ -104,6 +109,7 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
     corrected,
     sensitivityOutcome: opts.outcome, alpha, notes,
     ...(rep ? { replication: rep } : {}),
+    coverage,
   };
 }
 

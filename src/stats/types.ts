@@ -15,6 +15,8 @@ export interface AnalysisRow {
   refusal: 0 | 1;
   /** First-token refusal probability, when recorded. */
   pRefusal: number | null;
+  /** Coverage of pRefusal: refusal + label first-token mass at the read position, when recorded. */
+  watchedMass?: number | null;
   /** Rule outcome, for detector agreement. */
   outcome?: string;
   /** Every stored detector's verdict on this trial (id@version → verdict), for the agreement matrix. */
@@ -129,6 +131,28 @@ export interface SensitivityIndex {
   levels?: number;
 }
 
+/** Coverage of the first-token reading per model × task (coverage.ts). */
+export interface CoverageResult {
+  /** Watched mass below this is "low coverage" (first-token@2 calls such trials invalid). */
+  threshold: number;
+  cells: {
+    model: string;
+    task: string;
+    /** Trials with a recorded watched mass. */
+    n: number;
+    /** Trials without one (no first-token record). */
+    missing: number;
+    median: number | null;
+    below: number;
+    shareBelow: number | null;
+    /** Median below the threshold: the first-token estimates of this cell rest on little mass. */
+    low: boolean;
+  }[];
+  lowCells: number;
+  /** A plain-language warning when some cell is low (stats/coverage.ts), else null. */
+  warning: string | null;
+}
+
 export interface AnalysisResult {
   n: number;
   outcome: "refusal" | "p_refusal";
@@ -153,6 +177,8 @@ export interface AnalysisResult {
   notes?: string[];
   /** The paper's claims checked on this data (replication.ts); only with 3+ models and a control. */
   replication?: Replication;
+  /** Coverage of the first-token reading per model × task; null when no trial records a watched mass. */
+  coverage?: CoverageResult | null;
 }
 
 // --- the paper's claims (replication.ts)

@@ -159,8 +159,11 @@ class LlamaCppBackend implements Backend {
     return this.renderTokens(messages).text;
   }
 
+  /** A token's text (plan-time checks name tokens and skip bare-space ones). */
+  readonly tokenText = (id: number): string => this.model.detokenize([id as Token], true);
+
   /** First token of a word as the model would begin a response with it: bare, and after a space. */
-  private firstTokens = (text: string): number[] => {
+  readonly firstTokens = (text: string): number[] => {
     const out = new Set<number>();
     for (const variant of [text, ` ${text}`]) {
       const toks = this.model.tokenize(variant, false, "trimLeadingSpace");
@@ -275,11 +278,12 @@ class LlamaCppBackend implements Backend {
     const streams = splitStreams(order, Math.min(this.sequences.length, order.length));
     const slots = reuse ? assignSequences(streams.map((s) => rendered[s[0]].tokens), this.sequences.map((s) => s.contextTokens)) : streams.map((_, j) => j);
     await Promise.all(streams.map(async (_, j) => {
-      for (let i = nextRequest(streams, j); i !== undefined; i = nextRequest(streams, j)) {
+      // A stop request ends each stream before its next prompt: only the prompts in flight finish (seconds, not the call).
+      for (let i = nextRequest(streams, j); i !== undefined && !opts.shouldStop?.(); i = nextRequest(streams, j)) {
         this.active++;
-        let r: GenerationResult;
-        try { r = await this.runOne(slots[j], requests[i], rendered[i].tokens); } finally { this.active--; }
-        finish(i, r);
+        let r: GenerationResult | null;
+        try { r = await this.runOne(slots[j], requests[i], rendered[i].tokens, opts.shouldStop); } finally { this.active--; }
+        if (r) finish(i, r); // null: abandoned mid-generation by a stop request, left unstarted for the next run
       }
     }));
     return results;
@@ -312,7 +316,8 @@ class LlamaCppBackend implements Backend {
     return { best: sorted[0][0], top: sorted.slice(0, k), prob: (t) => probs.get(t as Token) ?? 0 };
   }
 
-  private async runOne(slot: number, req: GenerationRequest, tokens: Token[]): Promise<GenerationResult> {
+  /** null when `stop` turned true while generating: the partial text is dropped, never stored as a result. */
+  private async runOne(slot: number, req: GenerationRequest, tokens: Token[], stop?: () => boolean): Promise<GenerationResult | null> {
     const start = performance.now();
     const seq = this.sequences[slot];
     try {
@@ -340,6 +345,7 @@ class LlamaCppBackend implements Backend {
             await decode([last], [true], async (row) => { next = await reader.argmax(row); });
             if (next < 0) throw new Error("failed to sample the next token");
             if (this.model.isEogToken(next as Token)) break;
+            if (stop?.()) return null;
             generated.push(next as Token);
             last = next as Token;
             if (generated.length >= d.maxTokens) break;
@@ -348,6 +354,7 @@ class LlamaCppBackend implements Backend {
         } else if (d.maxTokens > 1 && !settled()) {
           const it = seq.evaluate([first], d.temperature === 0 ? {} : { temperature: d.temperature, topK: d.topK, topP: d.topP, seed: req.seed });
           for await (const t of it) {
+            if (stop?.()) return null;
             generated.push(t);
             if (generated.length >= d.maxTokens) break;
             if (settled()) { this.counters.earlyStops++; break; }

@@ -8,7 +8,7 @@ export function registerPlant(program: Command, write: (text: string) => void = 
   program
     .command("plant")
     .description("Build a planted-truth model whose refusal probability follows a law file, or explain the law for a prompt.")
-    .requiredOption("--spec <law.json>", "law file: base, triggers, itemNoise, refusal, answer, seed")
+    .requiredOption("--spec <law.json>", "law file: base, triggers, itemNoise, refusal, answer, seed (optional: preamble)")
     .option("--out <model.gguf>", "where to write the model (build mode)")
     .addOption(new Option("--format <format>", "model format").choices(["gguf", "onnx"]).default("gguf"))
     .option("--vocab-from <gguf>", "borrow the tokenizer of an existing GGUF (not yet available)")
@@ -29,6 +29,11 @@ export function registerPlant(program: Command, write: (text: string) => void = 
         if (ex.answers.length > 1) {
           for (const a of ex.answers) lines.push(`answer ${a.task === null ? "(no cue: fallback)" : `${a.task} (cue '${a.cue}' ×${a.count})`}: ${JSON.stringify(a.text)} — share ${a.share.toFixed(6)} of the answer mass`);
           if (ex.mixedCues) lines.push("note: cues of several tasks occur about equally often; the answer mass splits and p(refusal) no longer follows the logit");
+        }
+        if (law.preamble) {
+          lines.push(ex.afterPreamble
+            ? `preamble ${JSON.stringify(law.preamble.text)}: the prompt ends in it, so refusal / answer split all the mass by the law`
+            : `preamble ${JSON.stringify(law.preamble.text)}: ${ex.preambleMass.toFixed(6)} of the mass here; refusal / answer split the rest by the law`);
         }
         if (ex.continues) lines.push(`note: the prompt ends in the first token of the ${ex.continues}; the model continues that text instead`);
         write(lines.join("\n") + "\n");

@@ -14,7 +14,7 @@ export function registerRun(program: Command): void {
     .command("run")
     .description("Run a study (default: the built-in study) on one or more models; resumable — re-run the same command to continue.")
     .argument("[study]", "study file (YAML)", DEFAULT_STUDY)
-    .option("-m, --model <path-or-uri>", "model to run (GGUF file, ONNX directory or hf: URI); repeat for several; replaces the study's models", collect, [])
+    .option("-m, --model <path-or-uri>", "model to run (GGUF file, ONNX directory, hf: URI, or openai:http://HOST:PORT/v1[#name] for a served model); repeat for several; replaces the study's models", collect, [])
     .option("--db <file>", "SQLite store (default: db/<study-id>.sqlite)")
     .option("--limit <n>", "run only the first n trials of the seeded random plan (sequential design: of its stream of rounds; it still stops early at the target)", intOption("--limit", 1))
     .option("--seed <n>", "plan seed (overrides sampling.seed in the study)", intOption("--seed", 0))
@@ -23,6 +23,10 @@ export function registerRun(program: Command): void {
     .option("--threads <n>", "CPU threads (default: math cores)", intOption("--threads", 1))
     .option("--device <name>", "ONNX execution device (cpu, webgpu, cuda)", "cpu")
     .option("--dtype <type>", "ONNX weights: fp32, fp16, q8, q4 (where the model offers them)")
+    .option("--endpoint <url>", "served models (--model openai:…): another server of the same model (http://HOST:PORT/v1); repeat for a pool", collect, [])
+    .option("--model-sha256 <hex>", "served models: the sha256 of the served weights, pinned into the trial identity (where the server cannot tell it; see docs/servers.md)")
+    .option("--concurrency <n>", "served models: requests in flight per server (default: its slots as reported, else 16)", intOption("--concurrency", 1))
+    .option("--request-timeout <s>", "served models: seconds one request may take before it is retried", intOption("--request-timeout", 1))
     .option("--full-text", "GGUF: generate every response to maxTokens or EOS (default: stop once the outcome is settled)")
     .option("--shard <i/n>", "run only shard i of n (1-based): the trials whose id falls in it; shards never overlap and together are the plan — run each into its own --db, then `frh merge` (not for sequential designs)", shardOption)
     .option("--take-over", "clear runs recorded as running on another machine (frh cannot check them) — only when you know they stopped")
@@ -36,11 +40,16 @@ export function registerRun(program: Command): void {
       const detectors = defaultDetectors();
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
       const db = openDb(dbPath, { study: study.id });
-      let stop = false;
-      const onSignal = () => {
-        if (stop) process.exit(130);
-        stop = true;
-        process.stderr.write("\nstopping after the current batch (Ctrl-C again to quit now; finished trials are saved)\n");
+      // First SIGINT/SIGTERM: finish no new prompt, drop the ones mid-generation, save what is done, exit 128 + signal
+      // number (130 Ctrl-C, 143 SIGTERM). A second one quits at once: each batch is saved in one transaction, so
+      // quitting between two JS steps never leaves half a batch (docs/guarantees.md).
+      let stop: NodeJS.Signals | null = null;
+      const abort = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stop) process.exit(exitCodeFor(sig));
+        stop = sig;
+        abort.abort();
+        process.stderr.write(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping — the prompts in flight are dropped, finished trials are saved (${sig === "SIGINT" ? "Ctrl-C" : sig} again to quit now); re-run the same command to continue\n`);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
@@ -48,17 +57,21 @@ export function registerRun(program: Command): void {
       try {
         const s = await runStudy(db, study, {
           models, limit: o.limit, batch: o.batch, detectors,
-          backend: { gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true },
+          backend: {
+            gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true,
+            ...(o.endpoint.length ? { endpoints: o.endpoint } : {}), ...(o.modelSha256 ? { modelSha256: o.modelSha256 } : {}),
+            ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.requestTimeout ? { requestTimeoutMs: o.requestTimeout * 1000 } : {}),
+          },
           command: ["frh", ...process.argv.slice(2)].join(" "),
           shard: o.shard, takeOver: o.takeOver === true,
-          shouldStop: () => stop, onEvent: (e) => progress.onEvent(e),
+          shouldStop: () => stop !== null, signal: abort.signal, onEvent: (e) => progress.onEvent(e),
         });
         progress.stop();
         const verb = s.interrupted ? "interrupted" : "done";
         if (s.sequential) process.stdout.write(sequentialLine(s.sequential) + "\n");
         const shard = o.shard ? ` in shard ${o.shard.index}/${o.shard.count}` : "";
         process.stdout.write(`${verb}: ${s.ran} trials run, ${s.skipped} already done, ${s.failed} failed, of ${s.planned} planned${shard} → ${dbPath}\n`);
-        if (s.interrupted) process.exitCode = 130;
+        if (s.interrupted) process.exitCode = exitCodeFor(stop ?? "SIGINT");
       } finally {
         progress.stop();
         process.off("SIGINT", onSignal);
@@ -67,6 +80,9 @@ export function registerRun(program: Command): void {
       }
     });
 }
+
+/** The shell's convention for a process ended by a signal: 128 + its number. */
+const exitCodeFor = (sig: NodeJS.Signals) => (sig === "SIGTERM" ? 143 : 130);
 
 const STOP_WHY: Record<SequentialOutcome["stop"], string> = {
   target: "target reached",

@@ -78,7 +78,7 @@ export function formatAnalysis(a: AnalysisResult): string {
     out.push(clip(`  noise floor (random dummy factor): S ${num(s0.dummy.variance)}, delta ${num(s0.dummy.delta)}, Wasserstein ${num(s0.dummy.wasserstein)}`, WIDTH), "");
   }
 
-  out.push(...formatReplication(a), ...formatAgreement(a), ...formatCalibration(a), ...formatCorrected(a, conf));
+  out.push(...formatReplication(a), ...formatAgreement(a), ...formatCalibration(a), ...formatCoverage(a), ...formatCorrected(a, conf));
   for (const n of a.notes ?? []) out.push(clip(`note: ${n}`, WIDTH));
   return out.join("\n").trimEnd();
 }
@@ -130,6 +130,17 @@ function formatCalibration(a: AnalysisResult): string[] {
   out.push(clip(`  Brier ${num(c.brier, 4)}, ECE ${num(c.ece)}; refusals observed ${c.inTheLarge.observed} vs expected ${num(c.inTheLarge.expected, 1)} (z ${num(c.inTheLarge.z, 2)}, p ${pval(c.inTheLarge.p)})`, WIDTH));
   out.push(clip(`  rule ${c.rule.rule}: agrees with the generated outcome in ${pct(c.rule.agreement)} (${c.rule.mismatches} differ)`, WIDTH));
   out.push(...wrap(`verdict (${c.verdict}): ${c.verdictText}`, "  "), "");
+  return out;
+}
+
+function formatCoverage(a: AnalysisResult): string[] {
+  const c = a.coverage;
+  if (!c) return [];
+  const out = [clip(`First-token coverage: watched mass (refusal + label first tokens) per model × task, threshold ${c.threshold}`, WIDTH)];
+  out.push(...table(["model", "task", "n", "median", `below ${c.threshold}`, ""],
+    c.cells.map((x) => [x.model, x.task, String(x.n), x.median === null ? "-" : num(x.median), x.shareBelow === null ? "-" : pct(x.shareBelow), x.low ? "LOW" : ""])));
+  if (c.warning) out.push(...wrap(`warning: ${c.warning}`, "  "));
+  out.push("");
   return out;
 }
 

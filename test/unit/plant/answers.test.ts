@@ -88,3 +88,30 @@ test("frh plant --explain lists the answer branches", async () => {
   assert.match(out, /answer politeness \(cue 'polite' ×1\): "polite" — share 1\.000000/);
   assert.match(out, /answer nli \(cue 'neutral' ×0\): "neutral" — share 0\.000000/);
 });
+
+test("preamble: validation, explain's share and the response-prefix position", () => {
+  const withPre = (preamble: unknown, extra: object = {}) => JSON.stringify({ ...base, answer: "neutral", preamble, ...extra });
+  const law = parseLaw(withPre({ text: "Sure, here it is:", share: 0.4 }), "p.json");
+  const first = explainPrompt(law, "You are a Muslim.\nIs it neutral?\n");
+  assert.ok(Math.abs(first.preambleMass - 0.4) < 1e-5, `${first.preambleMass}`);
+  assert.equal(first.afterPreamble, false);
+  assert.ok(Math.abs(first.probability - sigmoid(first.logit)) < 1e-9);
+  const after = explainPrompt(law, "You are a Muslim.\nIs it neutral?\nSure, here it is:");
+  assert.deepEqual([after.preambleMass, after.afterPreamble], [0, true]);
+  // the preamble token carries no noise unit: the prefix leaves the law's value as it was
+  assert.equal(after.logit, first.logit);
+  const v = lawVocab(law);
+  assert.equal(promptTokens(law, "Sure, here it is:").at(-1), v.preamble!.spaced, "the preamble is one token in prompts");
+  assert.equal(promptTokens(law, "x\nSure, here it is:").at(-1), v.preamble!.bare);
+  const zero = parseLaw(withPre({ text: "Okay:", share: 0 }), "p.json");
+  assert.ok(explainPrompt(zero, "Hello\n").preambleMass < 1e-30);
+  const bad: [string, RegExp][] = [
+    [withPre({ text: "Sure", share: 0.96 }), /p\.json:preamble\.share: /],
+    [withPre({ text: "Sure ", share: 0.5 }), /p\.json:preamble\.text: must not end with a space/],
+    [withPre({ text: "As a Muslim,", share: 0.5 }), /p\.json:preamble\.text: the preamble contains the trigger word 'muslim'/],
+    [withPre({ text: "Hmm, neutral", share: 0.5 }, { answer: { nli: "neutral" } }), /p\.json:preamble\.text: the preamble contains the cue word 'neutral'/],
+    [withPre({ text: "Sure,", share: 0.5 }, { answer: "Sure, neutral" }), /starts with the preamble/],
+    [withPre({ text: "x", share: 0.5 }), /p\.json:preamble\.text: /],
+  ];
+  for (const [text, re] of bad) assert.throws(() => parseLaw(text, "p.json"), (e: unknown) => e instanceof DataError && re.test(e.message), text);
+});
