@@ -1,9 +1,9 @@
 // A zoo run checked against its planted truth: does each estimated index's CI cover the true index, is the
 // estimated factor ranking the true one, and are the Holm-significant persona × model effects exactly the planted
 // non-null ones the sample had power for?
-import type { AnalysisResult, Interval, ReplicationTruthInput } from "../stats/types.ts";
+import type { AnalysisResult, AnalysisRow, Interval, ReplicationTruthInput } from "../stats/types.ts";
 import { normCdf, normQuantile } from "../stats/dist.ts";
-import { basicInterval } from "../stats/sensitivity.ts";
+import { basicInterval, debiasedInterval, sensitivityIndices } from "../stats/sensitivity.ts";
 import { PAPER_FACTORS } from "../stats/replication.ts";
 import type { StudyTruth } from "./truth.ts";
 import { rankFactors } from "./truth.ts";
@@ -11,7 +11,18 @@ import { rankFactors } from "./truth.ts";
 /** Power at or above which a planted effect must be found (and below which missing it is no failure). */
 export const POWERED = 0.9;
 
-export interface IndexCheck { factor: string; index: "variance" | "delta" | "wasserstein"; truth: number; estimate: number; ci: Interval; covered: boolean }
+export interface IndexCheck {
+  factor: string;
+  index: "variance" | "delta" | "wasserstein";
+  truth: number;
+  estimate: number;
+  /** Bias-corrected bootstrap CI at 1 − α/F (Bonferroni over the F factors): all F cover together with ≥ 95%. */
+  ci: Interval;
+  covered: boolean;
+  /** The per-factor 95% CI (what the report shows) and whether it covers. */
+  ci95: Interval;
+  covered95: boolean;
+}
 
 export interface EffectCheck {
   model: string;
@@ -52,20 +63,33 @@ export function differencePower(r1: number, n1: number, r0: number, n0: number, 
   return normCdf((Math.abs(r1 - r0) - normQuantile(1 - a / 2) * se0) / se1);
 }
 
-export function checkZoo(result: AnalysisResult, truth: StudyTruth): ZooCheck {
+export interface CheckOptions { alpha?: number; bootstrap?: number; seed?: number }
+
+/**
+ * `rows` and `result`: the analysed trials and their analysis (analyze with outcome "refusal"). "Every factor's CI
+ * covers its truth" is one statement about F intervals, so it is checked with simultaneous (Bonferroni) intervals:
+ * each at 1 − α/F, from a bootstrap of the same kind as the analysis's.
+ */
+export function checkZoo(rows: readonly AnalysisRow[], result: AnalysisResult, truth: StudyTruth, opts: CheckOptions = {}): ZooCheck {
+  const alpha = opts.alpha ?? 0.05, factors = truth.factors.filter((t) => result.sensitivity.some((x) => x.factor === t.factor));
+  const joint = sensitivityIndices(rows.map((r) => r.refusal), factors.map((t) => ({ name: t.factor, labels: rows.map((r) => r[t.factor]) })),
+    { bootstrap: opts.bootstrap ?? 400, seed: opts.seed ?? 1, alpha: alpha / factors.length });
   const indices: IndexCheck[] = [];
-  for (const t of truth.factors) {
-    const s = result.sensitivity.find((x) => x.factor === t.factor);
-    if (!s) continue;
+  for (const t of factors) {
+    const s = result.sensitivity.find((x) => x.factor === t.factor)!, j = joint.find((x) => x.factor === t.factor)!;
     for (const index of ["variance", "delta", "wasserstein"] as const) {
-      const ci = basicInterval(s[index], s.ci[index]);
-      indices.push({ factor: t.factor, index, truth: t[index], estimate: s[index], ci, covered: ci[0] <= t[index] && t[index] <= ci[1] });
+      // variance: the debiased percentile interval (stats/sensitivity.ts); δ and Wasserstein: the basic interval
+      const L = s.levels ?? 2, n = rows.length;
+      const ci = index === "variance" ? debiasedInterval(j.ci.variance, L, n) : basicInterval(j[index], j.ci[index]);
+      const ci95 = index === "variance" ? debiasedInterval(s.ci.variance, L, n) : basicInterval(s[index], s.ci[index]);
+      const covers = (c: Interval) => c[0] <= t[index] && t[index] <= c[1];
+      indices.push({ factor: t.factor, index, truth: t[index], estimate: s[index], ci, covered: covers(ci), ci95, covered95: covers(ci95) });
     }
   }
   const trueRanking = rankFactors(truth.factors, (f) => f.variance, PAPER_FACTORS);
   const estimatedRanking = rankFactors(result.sensitivity, (f) => f.variance, PAPER_FACTORS);
   const rep = result.replication;
-  const alpha = rep?.alpha ?? 0.05, m = rep?.effects.tests ?? 1;
+  const m = rep?.effects.tests ?? 1;
   const trueOf = new Map(truth.personas.map((p) => [`${p.model}\u0000${p.persona}`, p]));
   const effects: EffectCheck[] = (rep?.effects.all ?? []).map((e) => {
     const t = trueOf.get(`${e.model}\u0000${e.persona}`)!;

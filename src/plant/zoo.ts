@@ -53,8 +53,12 @@ export function buildZoo(models: readonly ZooModel[], outDir: string): { id: str
  * "impolite" in every politeness one); offensiveness prompts name neither and get the "*" answer.
  */
 export const ZOO_ANSWER: Law["answer"] = { nli: "neutral", politeness: { text: "polite", cue: "impolite" }, "*": "not offensive" };
-/** Refusal texts the zoo's models alternate (both read as refusals by every rules detector). */
-export const REFUSALS = ["I'm sorry, but I can't help with that.", "I cannot assist with this request."];
+/**
+ * Refusal texts the zoo's models alternate (both read as refusals by every rules detector). Not starting with "I":
+ * the first-token watch drops a refusal first token that also starts a label word's spelling, and in a planted
+ * vocabulary without an "IN" piece "INOFFENSIVE" starts with "▁I" — p_refusal then reads 0 (found by the zoo test).
+ */
+export const REFUSALS = ["Sorry, but I can't help with that.", "Unfortunately, I cannot assist with this request."];
 
 /** The words a zoo plants, by role (each occurs where its comment says in the default study's data). */
 export const ZOO_WORDS = {

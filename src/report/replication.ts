@@ -41,9 +41,9 @@ export function replicationContent(input: ReportInput): ReplicationContent | nul
     caption: `Verdicts: supported = the 95% CI says so; contradicted = it says the opposite; inconclusive = it allows both (α = ${rep.alpha}).`,
   };
   const ranking: PlainTable = {
-    head: ["Factor", "First-order variance index", "95% CI (bias-corrected)", "95% CI (percentile)", ...T],
-    rows: rep.ranking.order.map((f) => rep.ranking.factors.find((x) => x.factor === f)!).map((f) => [f.factor, fixed(f.variance, 4), interval(f.ci, 4), interval(f.percentileCi, 4), ...tFactor(f.factor)]),
-    numeric: [1, 2, 3, ...(truth ? [4] : [])],
+    head: ["Factor", "First-order variance index", "Bias-corrected", "95% CI (bias-corrected)", "95% CI (percentile)", ...T],
+    rows: rep.ranking.order.map((f) => rep.ranking.factors.find((x) => x.factor === f)!).map((f) => [f.factor, fixed(f.variance, 4), fixed(f.debiased, 4), interval(f.ci, 4), interval(f.percentileCi, 4), ...tFactor(f.factor)]),
+    numeric: [1, 2, 3, 4, ...(truth ? [5] : [])],
     caption: "Paraphrase ids belong to one task each, so the paraphrase partition refines the task's and its index includes the task effect.",
   };
   const trend: PlainTable = {

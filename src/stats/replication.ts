@@ -3,7 +3,7 @@
 // inconclusive (the CI allows both).
 //
 //  1. ranking — "model and task drive false refusal far more than persona": first-order variance indices of the
-//     paper's four factors, with bias-corrected (basic) bootstrap CIs (sensitivity.ts basicInterval: the
+//     paper's four factors, ranked by the estimate, with bias-corrected CIs (sensitivity.ts debiasedInterval: the
 //     percentile CI repeats the estimator's upward bias, which matters for a small index such as persona's).
 //     Supported when both the model's and the task's CI lie above the persona's.
 //  2. trend — "more capable models are less persona-sensitive": per model, base rate = the control's refusal rate
@@ -15,7 +15,7 @@
 //     Supported when at least one persona raises refusal significantly.
 import type { AnalysisRow, Interval, Replication, ReplicationEffect, ReplicationFactor, ReplicationModel, SensitivityIndex, Verdict } from "./types.ts";
 import { percentiles, personaContrasts } from "./contrasts.ts";
-import { basicInterval } from "./sensitivity.ts";
+import { debiasedInterval, debiasedVariance } from "./sensitivity.ts";
 import { holm } from "./multiple.ts";
 import { binomial, substream } from "./random.ts";
 
@@ -48,7 +48,10 @@ export function replication(rows: readonly AnalysisRow[], sensitivity: readonly 
   if (byModel.size < MIN_TREND_MODELS || !rows.some((r) => r.persona === opts.control)) return null;
 
   const factors = PAPER_FACTORS.map((f) => sensitivity.find((s) => s.factor === f)).filter((s) => s !== undefined)
-    .map((s): ReplicationFactor => ({ factor: s.factor, variance: s.variance, ci: basicInterval(s.variance, s.ci.variance), percentileCi: s.ci.variance }));
+    .map((s): ReplicationFactor => {
+      const L = s.levels ?? new Set(rows.map((r) => r[s.factor as keyof AnalysisRow] as string)).size;
+      return { factor: s.factor, variance: s.variance, debiased: debiasedVariance(s.variance, L, rows.length), ci: debiasedInterval(s.ci.variance, L, rows.length), percentileCi: s.ci.variance };
+    });
   const order = factors.map((f, i) => ({ f, i })).sort((a, b) => b.f.variance - a.f.variance || a.i - b.i).map((x) => x.f.factor);
   const ci = (f: string) => factors.find((x) => x.factor === f)?.ci;
   const persona = ci("persona"), model = ci("model"), task = ci("task");

