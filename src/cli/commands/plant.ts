@@ -61,6 +61,7 @@ export function registerPlant(program: Command, write: (text: string) => void = 
         return;
       }
       write(`wrote ${info.path} (${info.bytes} bytes, ${info.vocabSize} tokens, sha256 ${info.sha256.slice(0, 16)}…)\n` +
-        `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${JSON.stringify(info.answerFirstToken)}\n`);
+        `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${info.answerFirstTokens.map((t) => JSON.stringify(t)).join(", ")}` +
+        `${info.preambleToken ? `; preamble ${JSON.stringify(info.preambleToken)}` : ""}\n`);
     });
 }
