@@ -103,28 +103,44 @@ export function checkShard(study: Study, shard: RunOptions["shard"]): void {
   }
 }
 
-export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<RunSummary> {
+/**
+ * `store`: the open store, or a function that opens it — called only once the first model has loaded, so that a
+ * model which cannot load leaves the store file exactly as it was (the CLI passes one).
+ */
+export async function runStudy(store: Db | (() => Db), study: Study, opts: RunOptions): Promise<RunSummary> {
   const models = opts.models && opts.models.length ? opts.models : study.models;
   const sequential = study.sampling.design === "sequential";
   checkShard(study, opts.shard);
   const rounds = sequential ? roundsWithin(study, models, opts.limit) : null;
   let plan = sequential ? [] : expandPlan(study, models);
   if (opts.limit !== undefined) plan = plan.slice(0, opts.limit);
-  const prov = provenance();
-  const runId = startRun(db, {
-    command: opts.command ?? "frh (library)", studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
-    toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
-    // sampling: the design as run (overrides applied), so reports and the sequential trace need not re-read the study
-    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null, sampling: study.sampling },
-    takeOver: opts.takeOver,
-  });
-  const summary: RunSummary = { runId, planned: opts.shard ? 0 : plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
   const pool = backendPool(study, opts, (source, f) => {
     // A fallback gives the same numbers more slowly; it is said once and kept with the run's provenance.
     const model = models.find((m) => m.source === source)?.id ?? source;
     recordFallback(db, runId, { model, code: f.code, message: f.message });
     opts.onEvent?.({ type: "warning", message: `${model}: ${f.message}` });
   });
+  // The first model loads before the run is recorded: a model llama.cpp or onnxruntime refuses leaves the store
+  // as it was (issue 16: bad input never changes a store).
+  const first = sequential ? models[0] : models.find((m) => plan.some((t) => t.model.source === m.source));
+  if (first && !opts.shouldStop?.()) await pool.preload(first.source);
+  const prov = provenance();
+  let runId = 0;
+  let db!: Db;
+  try {
+    db = typeof store === "function" ? store() : store;
+    runId = startRun(db, {
+    command: opts.command ?? "frh (library)", studyId: study.id, studyPath: study.path, studyText: study.text, studySha256: sha256(study.text),
+    toolVersion: prov.toolVersion, packages: prov.packages, environment: prov.environment, datasets: study.files,
+    // sampling: the design as run (overrides applied), so reports and the sequential trace need not re-read the study
+    settings: { limit: opts.limit ?? null, batch: opts.batch ?? null, backend: opts.backend ?? {}, detectors: opts.detectors.map((d) => `${d.id}@${d.version}`), models, shard: opts.shard ?? null, sampling: study.sampling },
+    takeOver: opts.takeOver,
+    });
+  } catch (e) {
+    await pool.release(); // the store refused (another writer, another study): the loaded model goes too
+    throw e;
+  }
+  const summary: RunSummary = { runId, planned: opts.shard ? 0 : plan.length, ran: 0, failed: 0, skipped: 0, interrupted: false };
   let totalDone = 0;
   /** Runs trials grouped by model (in `models` order, or reversed: the backend loaded last is used first). */
   const tally = { total: 0 };
@@ -182,7 +198,8 @@ export async function runStudy(db: Db, study: Study, opts: RunOptions): Promise<
  * The sequential design alternates the model order each round, so consecutive rounds share one load.
  */
 function backendPool(study: Study, opts: RunOptions, onFallback: (source: string, f: BackendFallback) => void) {
-  let current: { source: string; backend: Backend } | null = null;
+  /** `handed`: given out by get() since it loaded (a preloaded backend is still fresh to its first user). */
+  let current: { source: string; backend: Backend; handed: boolean } | null = null;
   const release = async () => {
     const b = current?.backend;
     current = null;
@@ -191,7 +208,18 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
   return {
     release,
     async get(source: string): Promise<{ backend: Backend; fresh: boolean }> {
-      if (current?.source === source) return { backend: current.backend, fresh: false };
+      if (current?.source === source) {
+        const fresh = !current.handed;
+        current.handed = true;
+        return { backend: current.backend, fresh };
+      }
+      await this.preload(source);
+      current!.handed = true;
+      return { backend: current!.backend, fresh: true };
+    },
+    /** Loads (or keeps) the backend for `source` without handing it out. */
+    async preload(source: string): Promise<void> {
+      if (current?.source === source) return;
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
         ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate,
@@ -199,8 +227,7 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
         ...(study.earlyStop !== "first-sentence@1" ? { earlyStop: study.earlyStop } : {}), onFallback: (f) => onFallback(source, f),
         onWarning: (message) => opts.onEvent?.({ type: "warning", message }),
       });
-      current = { source, backend };
-      return { backend, fresh: true };
+      current = { source, backend, handed: false };
     },
   };
 }

@@ -283,3 +283,21 @@ function migrate(db: Db, path: string): void {
     })();
   }
 }
+
+/**
+ * What a writer would refuse, checked without writing anything (before a model loads): an existing store must be
+ * ours, of this study and writable; a new one must be creatable where it is asked for.
+ */
+export function checkWriterPath(path: string, study: string): void {
+  if (existsSync(path)) {
+    closeDb(openDb(path, { readonly: true, study }));
+    assertWritable(path);
+    return;
+  }
+  // the same words createStore would use
+  const dir = dirname(path);
+  if (existsSync(dir)) return assertWritable(path, true);
+  let up = dir;
+  while (!existsSync(up) && dirname(up) !== up) up = dirname(up);
+  try { accessSync(up, constants.W_OK); } catch (e) { throw fsError(e, dir, "create the directory for the store"); }
+}

@@ -23,6 +23,7 @@ const w = (name: string, data: string | Buffer) => { const p = join(dir, name); 
 // --- fixtures -------------------------------------------------------------------------------------------------
 const model = plantModel(join(dir, "planted.gguf"));
 const good = readFileSync(model);
+copyFileSync(model, join(dir, "planted-copy.gguf")); // the same model under another name: such cases run as a process
 const { dir: studyDir, study } = writeTinyStudy({ sampling: "{ design: random, n: 6, seed: 4 }", items: 6 });
 const storeDir = join(dir, "store");
 mkdirSync(storeDir);
@@ -35,6 +36,15 @@ const exportJsonl = w("export.jsonl", cli(["export", "--db", store]).stdout);
 function patched(name: string, offset: number, patch: Buffer): string {
   const b = Buffer.from(good);
   patch.copy(b, offset);
+  return w(name, b);
+}
+/** The planted GGUF with general.architecture renamed (same length): the header is sound, llama.cpp refuses it. */
+function otherArch(name: string): string {
+  const b = Buffer.from(good);
+  const key = b.indexOf("general.architecture");
+  // key bytes, then the value type (u32 = 8, a string), its length (u64) and its bytes
+  const len = Number(b.readBigUInt64LE(key + 20 + 4));
+  b.write("x".repeat(len), key + 20 + 12, "latin1");
   return w(name, b);
 }
 const u64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(v); return b; };
@@ -105,6 +115,7 @@ const cases: Case[] = [
   { name: "GGUF first key 1 TB long", args: runModel(patched("key.gguf", 24, u64(2n ** 40n))), code: 1, says: /key|string|length/ },
   { name: "GGUF key length 9 (size out of range before)", args: runModel(patched("key9.gguf", 24, u64(2n ** 32n + 9n))), code: 1, says: /key|string|length/ },
   { name: "GGUF tensor data zeroed header tail", args: runModel(patched("zeros.gguf", 24, Buffer.alloc(256))), code: 1, says: /GGUF|key|metadata/ },
+  { name: "GGUF of an architecture llama.cpp does not know", args: runModel(otherArch("arch.gguf")), code: 1, says: /unknown model architecture: 'x+'/ },
   { name: "a directory named .gguf", args: runModel((mkdirSync(join(dir, "dir.gguf"), { recursive: true }), join(dir, "dir.gguf"))), code: 1, says: /dir\.gguf/ },
   { name: "ONNX dir empty", args: runModel((mkdirSync(join(dir, "onnx-empty"), { recursive: true }), join(dir, "onnx-empty"))), code: 1, says: /config\.json|missing/ },
   { name: "ONNX dir without model.onnx", args: runModel(onnxVariant("onnx-nomodel", (d) => writeFileSync(join(d, "onnx/model.onnx"), "") )), code: 1, says: /model\.onnx/ },
@@ -131,6 +142,8 @@ const cases: Case[] = [
   { name: "items with a UTF-8 BOM work", args: ["list", "items", "--study", studyWithItems("bom", "\ufeff" + header + rows(3))], code: 0, says: /it0/ },
   { name: "items with CRLF line ends work", args: ["list", "items", "--study", studyWithItems("crlf", (header + rows(3)).replace(/\n/g, "\r\n"))], code: 0, says: /it2/ },
   { name: "items with invalid UTF-8 work with a warning", args: ["list", "items", "--study", studyWithItems("latin1", Buffer.concat([Buffer.from(header + row(0)), Buffer.from('it1,"caf\xe9 cr\xe8me",offensive\n', "latin1"), Buffer.from(row(2))]))], code: 0, says: /warning: .*items-latin1\.csv.*not valid UTF-8.*line 3/ },
+  // a 1 MB item cell: only that trial fails, naming the item; the run goes on (exit 0), into its own store
+  { name: "items with a 1 MB cell: that trial fails alone", args: ["run", studyWithItems("big", header + row(0) + row(3, "long ".repeat(200_000))), "--model", join(dir, "planted-copy.gguf"), "--db", join(dir, "big.sqlite"), "--quiet"], code: 0, says: /trial failed: item 'it3' [^\n]*context holds[^\n]*only this trial failed[\s\S]*done: \d trials run, 0 already done, [1-6] failed, of 6 planned/ },
   // run: options
   { name: "--batch 0", args: R(["--batch", "0", "--db", S]), code: 2, says: /--batch takes a whole number ≥ 1, got '0'/ },
   { name: "--batch -3", args: R(["--batch", "-3", "--db", S]), code: 2, says: /--batch takes a whole number/ },
@@ -252,7 +265,7 @@ function problems(o: Outcome): string[] {
   if (/unexpected error|main\(\) threw/.test(err)) bad.push("'unexpected error'");
   if (/\n\s+at .+[:(]\d+/.test(err) || /node:internal/.test(err)) bad.push("a stack trace");
   if (/^(llama_|gguf_|ggml_|load_|print_info|\[node-llama-cpp\]|.*onnxruntime)/m.test(err)) bad.push("a native log line");
-  const text = c.code === 0 ? o.out + err : err;
+  const text = c.code === 0 ? `${err}\n${o.out}` : err;
   if (!c.says.test(text)) bad.push(`does not say ${c.says}`);
   if (c.code !== 0) {
     const lines = err.trim().split("\n").filter((l) => l.trim() && !/^\(run with --help/.test(l) && !/^\s+fix:/.test(l) && !/^warning:/.test(l));

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { loadStudy, modelRef, DEFAULT_STUDY } from "../../spec/study.ts";
-import { openDb, closeDb } from "../../store/db.ts";
+import { openDb, closeDb, checkWriterPath, type Db } from "../../store/db.ts";
 import { runStudy, checkShard } from "../../run/run.ts";
 import type { SequentialOutcome } from "../../run/sequential.ts";
 import { preflight } from "../../backends/index.ts";
@@ -40,7 +40,11 @@ export function registerRun(program: Command): void {
       for (const m of models.length ? models : study.models) await preflight(m.source, { dtype: o.dtype });
       const detectors = defaultDetectors();
       const dbPath = resolve(o.db ?? `db/${study.id}.sqlite`);
-      const db = openDb(dbPath, { study: study.id });
+      // A store that is not ours, or another study's, is refused now (read-only, nothing written), before a model
+      // loads; the writer opens only once the first model has loaded (runStudy), so a model that fails to load
+      // leaves the store byte-identical.
+      checkWriterPath(dbPath, study.id);
+      let db: Db | null = null;
       // First SIGINT/SIGTERM: finish no new prompt, drop the ones mid-generation, save what is done, exit 128 + signal
       // number (130 Ctrl-C, 143 SIGTERM). A second one quits at once: each batch is saved in one transaction, so
       // quitting between two JS steps never leaves half a batch (docs/guarantees.md).
@@ -56,7 +60,7 @@ export function registerRun(program: Command): void {
       process.on("SIGTERM", onSignal);
       const progress = createProgress(process.stderr, o.quiet === true);
       try {
-        const s = await runStudy(db, study, {
+        const s = await runStudy(() => (db = openDb(dbPath, { study: study.id })), study, {
           models, limit: o.limit, batch: o.batch, detectors,
           backend: {
             gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true,
@@ -77,7 +81,7 @@ export function registerRun(program: Command): void {
         progress.stop();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        closeDb(db);
+        if (db) closeDb(db);
       }
     });
 }
