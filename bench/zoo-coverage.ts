@@ -1,4 +1,4 @@
-// node --import tsx bench/zoo-coverage.ts [--decoding greedy|sampled|shared] [--alpha 0.05] [--reps 100] [--seed 7]
+// node --import tsx bench/zoo-coverage.ts [--decoding greedy|sampled|shared] [--resample rows|stratified] [--alpha 0.05] [--reps 100] [--seed 7]
 // Coverage of the variance-index CIs on the zoo test's design (test/helpers/zoo-study.ts), by simulation from the exact
 // truth: 3,600 cells drawn at random from the factorial, outcomes drawn from each cell's planted probability, the
 // analysis's bootstrap (400), and for each factor whether the bias-corrected interval (sensitivity.ts
@@ -34,7 +34,7 @@ for (let r = 0; r < R; r++) {
     const y = decoding === "greedy" ? (c.p > 0.5 ? 1 : 0) : (c.p > 0.5 ? u < c.p : u >= 1 - c.p) ? 1 : 0;
     return { ...c, y };
   });
-  const s = sensitivityIndices(rows.map((x) => x.y), F.map((f) => ({ name: f, labels: rows.map((x) => x[f]) })), { bootstrap: 400, seed: r, alpha });
+  const s = sensitivityIndices(rows.map((x) => x.y), F.map((f) => ({ name: f, labels: rows.map((x) => x[f]) })), { bootstrap: 400, seed: r, alpha, resample: arg("resample", "rows") as "rows" | "stratified" });
   let all = true;
   for (const x of s) {
     const t = truth.factors.find((f) => f.factor === x.factor)!.variance;

@@ -50,6 +50,12 @@ export { readLawFile, plantGguf, explainPrompt, lawAnswers, type Law, type LawAn
 export { demoModels, type DemoModel } from "./plant/demo.ts";
 export { demoSummary, type DemoSummary } from "./analysis/demo.ts";
 
+// the zoo: planted models with an exact truth (docs/zoo.md)
+export { readZoo, buildZoo, randomZoo, type ZooModel } from "./plant/zoo.ts";
+export { studyTruth, type StudyTruth } from "./analysis/truth.ts";
+export { checkZoo, truthForReport, type ZooCheck } from "./analysis/zoo.ts";
+export { replication } from "./stats/replication.ts";
+
 // shared vocabulary and errors
 export type * from "./types.ts";
 export { HarnessError, UsageError, DataError, ModelError, type ErrorCode } from "./errors.ts";

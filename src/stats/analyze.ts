@@ -94,8 +94,7 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
   }
 
   // the paper's claims need several models; absent otherwise, so one- and two-model outputs are unchanged
-  // (its ranking reads the sensitivity indices above, of whichever outcome they use)
-  const rep = replication(rows, sensitivity, { control: opts.control, alpha, bootstrap, seed });
+  const rep = replication(rows, { control: opts.control, alpha, bootstrap, seed });
 
   const coverage = coverageOf(rows, opts.minWatchedMass ?? 0.5);
   notes.push(...coverageNotes(coverage));

@@ -3,8 +3,9 @@
 // inconclusive (the CI allows both).
 //
 //  1. ranking — "model and task drive false refusal far more than persona": first-order variance indices of the
-//     paper's four factors, ranked by the estimate, with bias-corrected CIs (sensitivity.ts debiasedInterval: the
-//     percentile CI repeats the estimator's upward bias, which matters for a small index such as persona's).
+//     paper's four factors (of the refusal outcome), ranked by the estimate, with bias-corrected CIs from a bootstrap
+//     of all rows (sensitivity.ts debiasedInterval: the percentile CI repeats the estimator's upward bias, which
+//     matters for a small index such as persona's; resampling all rows lets level shares vary as between samples).
 //     Supported when both the model's and the task's CI lie above the persona's.
 //  2. trend — "more capable models are less persona-sensitive": per model, base rate = the control's refusal rate
 //     and persona effect = mean |persona − control| rate difference over its personas; the OLS slope of effect on
@@ -13,9 +14,9 @@
 //  3. effects — "some personas raise refusal in some models": every persona against the control within each model
 //     (contrasts.ts, the design's own test), Holm-adjusted over the whole persona × model family at α.
 //     Supported when at least one persona raises refusal significantly.
-import type { AnalysisRow, Interval, Replication, ReplicationEffect, ReplicationFactor, ReplicationModel, SensitivityIndex, Verdict } from "./types.ts";
+import type { AnalysisRow, Interval, Replication, ReplicationEffect, ReplicationFactor, ReplicationModel, Verdict } from "./types.ts";
 import { percentiles, personaContrasts } from "./contrasts.ts";
-import { debiasedInterval, debiasedVariance } from "./sensitivity.ts";
+import { debiasedInterval, debiasedVariance, sensitivityIndices } from "./sensitivity.ts";
 import { holm } from "./multiple.ts";
 import { binomial, substream } from "./random.ts";
 
@@ -41,12 +42,14 @@ const verdictAbove = (ci: Interval, than: number | Interval): Verdict => {
 };
 
 /** null when the rows cannot carry the claims: fewer than MIN_TREND_MODELS models, or no control. */
-export function replication(rows: readonly AnalysisRow[], sensitivity: readonly SensitivityIndex[], opts: ReplicationOptions): Replication | null {
+export function replication(rows: readonly AnalysisRow[], opts: ReplicationOptions): Replication | null {
   const alpha = opts.alpha ?? 0.05, B = opts.bootstrap ?? 200, seed = opts.seed ?? 1;
   const byModel = new Map<string, AnalysisRow[]>();
   for (const r of rows) { const xs = byModel.get(r.model); if (xs) xs.push(r); else byModel.set(r.model, [r]); }
   if (byModel.size < MIN_TREND_MODELS || !rows.some((r) => r.persona === opts.control)) return null;
 
+  // the indices of the refusal outcome, CIs from a bootstrap of all rows (level shares vary as between samples)
+  const sensitivity = sensitivityIndices(rows.map((r) => r.refusal), PAPER_FACTORS.map((f) => ({ name: f, labels: rows.map((r) => r[f]) })), { bootstrap: B, seed, alpha, resample: "rows" });
   const factors = PAPER_FACTORS.map((f) => sensitivity.find((s) => s.factor === f)).filter((s) => s !== undefined)
     .map((s): ReplicationFactor => {
       const L = s.levels ?? new Set(rows.map((r) => r[s.factor as keyof AnalysisRow] as string)).size;

@@ -224,6 +224,23 @@ export interface SensitivityOptions {
   bootstrap?: number;
   seed?: number;
   alpha?: number;
+  /**
+   * "stratified" (default): rows resampled within each level, level sizes fixed. "rows": all rows resampled
+   * together, so level shares vary as they do between Monte Carlo samples of a random design — what a CI for the
+   * population index needs when a factor's levels differ a lot (the zoo's model factor; analysis/zoo.ts).
+   */
+  resample?: "stratified" | "rows";
+}
+
+/** All rows with replacement: atom tallies as one multinomial over every atom (conditional binomials). */
+function resampleRows(part: Part, rng: Rng): Float64Array {
+  const w = new Float64Array(part.base.length);
+  let left = part.base.reduce((a, b) => a + b, 0), mass = left;
+  for (let a = 0; a < w.length && left > 0; a++) {
+    const x = a === w.length - 1 ? left : binomial(rng, left, Math.min(1, part.base[a] / mass));
+    w[a] = x; left -= x; mass -= part.base[a];
+  }
+  return w;
 }
 
 /** Indices, bootstrap CIs and the dummy noise floor for each factor (labels aligned with y). */
@@ -233,6 +250,7 @@ export function sensitivityIndices(
   opts: SensitivityOptions = {},
 ): SensitivityIndex[] {
   const B = opts.bootstrap ?? 200, seed = opts.seed ?? 1, alpha = opts.alpha ?? 0.05;
+  const draw = opts.resample === "rows" ? resampleRows : resample;
   const prep = prepare(y);
   const parts = factors.map((f) => {
     const e = encode(f.labels);
@@ -261,7 +279,7 @@ export function sensitivityIndices(
       const rng = substream(seed, f.name);
       const draws: Record<keyof Indices, number[]> = { variance: [], delta: [], wasserstein: [] };
       for (let b = 0; b < B; b++) {
-        const ix = indices(prep, part, resample(part, rng));
+        const ix = indices(prep, part, draw(part, rng));
         for (const k of KEYS) draws[k].push(ix[k]);
       }
       for (const k of KEYS) ci[k] = percentiles(draws[k], alpha);
