@@ -53,7 +53,7 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
   if (kind === "openai") {
     const { loadOpenAI, apiKeyFromEnv } = await import("./openai/index.ts");
     return loadOpenAI(source, {
-      endpoints: opts.endpoints, modelSha256: opts.modelSha256, concurrency: opts.concurrency, plainTemplate: opts.plainTemplate,
+      endpoints: opts.endpoints, modelSha256: opts.modelSha256, concurrency: opts.concurrency, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix,
       timeoutMs: opts.requestTimeoutMs, apiKey: apiKeyFromEnv(), onWarning: opts.onWarning,
     });
   }

@@ -23,6 +23,8 @@ export interface OpenAIOptions extends TransportOptions {
   /** Requests in flight per endpoint; default: the server's slots (llama-server), else 16. */
   concurrency?: number;
   plainTemplate?: string;
+  /** Text that starts the assistant turn (study prompt.responsePrefix), after the template's generation prompt. */
+  responsePrefix?: string;
 }
 
 const DIALECTS = [llamaCpp, vllm, sglang];
@@ -97,7 +99,7 @@ class OpenAIBackend implements Backend {
   }
 
   render(messages: ChatMessage[]): string {
-    if (!this.probe.template) return renderPlain(messages, this.opts.plainTemplate ?? "{user}\n");
+    if (!this.probe.template) return renderPlain(messages, this.opts.plainTemplate ?? "{user}\n") + (this.opts.responsePrefix ?? "");
     throw new ModelError("BACKEND", "a served model's chat template is applied by the server: use renderMany", "this is a bug in the caller");
   }
 
@@ -110,8 +112,13 @@ class OpenAIBackend implements Backend {
       if (!p) {
         p = this.pool.run(async (e) => {
           const r = await this.dialect.renderChat(e, this.probe, messages);
-          if (r.tokens) this.tokensOf.set(r.text, r.tokens);
-          return r.text;
+          // The prefix follows the generation prompt as text; where the server gave the prompt's tokens, the
+          // prefix's own tokens (tokenised alone, no special tokens) follow them, so the templated part keeps
+          // exactly the server's tokens. Without token ids the whole text is tokenised again (llama-server).
+          const prefix = this.opts.responsePrefix ?? "";
+          const text = r.text + prefix;
+          if (r.tokens) this.tokensOf.set(text, prefix ? [...r.tokens, ...await this.dialect.tokenizePiece(e, this.probe, prefix, "plain")] : r.tokens);
+          return text;
         }).catch((err) => {
           throw new ModelError("BACKEND", `the server could not apply its chat template: ${(err as Error).message}`, "start the server with the model's chat template (vLLM/SGLang: --chat-template), see docs/servers.md");
         });

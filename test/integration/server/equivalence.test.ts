@@ -91,3 +91,23 @@ test("tiny random GGUF (32k vocabulary): llama-server and in process agree trial
     assert.equal(y.outcome, x.outcome, `${key}: outcome`);
   }
 });
+
+test("response prefix: a planted preamble model through llama-server reads the law right after the prefix, as in process", { skip: bin.skip, timeout: 300_000 }, async () => {
+  // share 0.4 of the first-position mass goes to the preamble; with the preamble given as the response prefix,
+  // the next position splits refusal / answer by the law, on the server exactly as in process
+  const law = parseLaw(JSON.stringify({ base: 0.2, triggers: { muslim: 1.2, atheist: -1 }, itemNoise: 0.4, refusal: "Sorry, I will not do that.", answer: "offensive", preamble: { text: "Answer:", share: 0.4 }, seed: 11 }), "inline");
+  const model = join(tmp, "preamble.gguf");
+  writePlantedGguf(law, model);
+  const { study } = writeTinyStudy({ items: 6, studyExtra: 'prompt: { responsePrefix: "Answer:" }' }); // 72 trials
+  const { a, b } = await both(model, study, "prefixed");
+  assert.equal(b.size, 72);
+  for (const [key, x] of a) {
+    const y = b.get(key)!;
+    assert.ok(y, `served run lacks ${key}`);
+    assert.equal(y.prompt, x.prompt, `${key}: same rendered prompt`);
+    assert.ok(y.prompt.endsWith("Answer:"), `${key}: the prompt ends in the prefix`);
+    assert.ok(Math.abs(x.p_refusal! - y.p_refusal!) <= 1e-6, `${key}: p_refusal ${x.p_refusal} vs ${y.p_refusal}`);
+    assert.ok(Math.abs(explainPrompt(law, x.prompt).probability - y.p_refusal!) <= 1e-4, `${key}: law vs server`);
+    assert.equal(y.response, x.response, `${key}: greedy text`);
+  }
+});
