@@ -31,7 +31,10 @@ export { exportStore, toCsv } from "./store/export.ts";
 // analysis
 export { analyze, type AnalyzeOptions } from "./stats/analyze.ts";
 export { analyzeStore, analyzeFile, analysisJson, rowsFromFile, fileDetector, readDetectorError, sequentialFromDb, sequentialStatus, type SourceAnalysis, type SourceAnalysisOptions, type SequentialTrace, type SequentialStatus } from "./analysis/index.ts";
-export type { AnalysisRow, AnalysisResult } from "./stats/types.ts";
+export type { AnalysisRow, AnalysisResult, CoverageResult } from "./stats/types.ts";
+export { coverageOf } from "./stats/first-token-coverage.ts";
+export { ambiguousReads, type AmbiguousRead } from "./run/ambiguity.ts";
+export { watchedMass, DEFAULT_MIN_WATCHED_MASS } from "./detect/first-token.ts";
 export type { DetectorErrorCounts } from "./stats/misclassification.ts";
 
 // reports
@@ -43,9 +46,15 @@ export { formatReport as formatDetectorEval, toJson as detectorEvalJson } from "
 export { evaluate, leaveOneGroupOut, loadLabelledCsv, type EvalReport, type LomoReport } from "./detect/eval.ts";
 
 // planted-truth models and the demo
-export { readLawFile, plantGguf, explainPrompt, type Law } from "./plant/index.ts";
+export { readLawFile, plantGguf, explainPrompt, lawAnswers, type Law, type LawAnswer } from "./plant/index.ts";
 export { demoModels, type DemoModel } from "./plant/demo.ts";
 export { demoSummary, type DemoSummary } from "./analysis/demo.ts";
+
+// the zoo: planted models with an exact truth (docs/zoo.md)
+export { readZoo, buildZoo, randomZoo, type ZooModel } from "./plant/zoo.ts";
+export { studyTruth, type StudyTruth } from "./analysis/truth.ts";
+export { checkZoo, truthForReport, type ZooCheck } from "./analysis/zoo.ts";
+export { replication } from "./stats/replication.ts";
 
 // shared vocabulary and errors
 export type * from "./types.ts";

@@ -97,6 +97,22 @@ export interface FirstTokenRecord {
   refusalMass: number;
   /** The k most likely tokens, high to low. */
   topK: { token: number; text: string; p: number }[];
+  /**
+   * How the masses were read. Absent or "exact": every watched token's probability was read (in process, or a
+   * server that returned them all). "bounded": a server returned only its top k, so the masses above are lower
+   * bounds and `bounds` holds the intervals; p_refusal is then null unless its interval is a point.
+   */
+  exactness?: "exact" | "bounded";
+  bounds?: FirstTokenBounds;
+}
+
+/** Intervals [lo, hi] that must contain the true masses when only a top-k list was returned (see backends/openai/record.ts). */
+export interface FirstTokenBounds {
+  labelMass: Record<string, [number, number]>;
+  answerMass: [number, number];
+  refusalMass: [number, number];
+  /** Interval of refusalMass / (refusalMass + answerMass); null when no watched mass can be present. */
+  pRefusal: [number, number] | null;
 }
 
 export interface GenerationRequest {
@@ -159,10 +175,28 @@ export interface TransformersDetails {
   inputs: string[];
 }
 
+/** A served model (OpenAI-compatible server) as probed at start; stored in `models.details` and with the run. */
+export interface OpenAIDetails {
+  /** llama.cpp (llama-server), vllm or sglang. */
+  server: string;
+  /** Server version or build as reported (not part of the identity). */
+  version: string | null;
+  /** Served model name requested with each call. */
+  servedModel: string;
+  /** What the identity hash was computed from: the --model-sha256 pin, or the server-reported metadata. */
+  identity: { pinned: boolean; from: Record<string, unknown> };
+  /** "server": the server's chat template; "plain": the study's plainTemplate (the model has none). */
+  template: "server" | "plain";
+  /** How first-token probabilities are read: "full-vocabulary" / "token-ids" (exact) or "top-k" (bounded). */
+  logprobs: "full-vocabulary" | "token-ids" | "top-k";
+  endpoints: { url: string; concurrency: number }[];
+}
+
 /** A loaded model's description; `details` (stored verbatim in `models.details`) depends on the backend. */
 export type ModelInfo =
   | (ModelInfoBase & { backend: "llama.cpp"; details: LlamaCppDetails })
-  | (ModelInfoBase & { backend: "transformers.js"; details: TransformersDetails });
+  | (ModelInfoBase & { backend: "transformers.js"; details: TransformersDetails })
+  | (ModelInfoBase & { backend: "openai"; details: OpenAIDetails; provenance?: Record<string, unknown> });
 
 /** A text rule that says when a response's outcome is settled, so generation may stop (see src/detect/early-stop.ts). */
 export interface EarlyStopRule {
@@ -200,9 +234,15 @@ export interface Backend {
   readonly info: ModelInfo;
   /** Renders chat messages with the model's own chat template (or the plain-text fallback). */
   render(messages: ChatMessage[]): string;
+  /** When rendering needs I/O (a server applies the template): renders many at once; the run prefers it when present. */
+  renderMany?(messages: ChatMessage[][]): Promise<string[]>;
   generate(requests: GenerationRequest[], opts?: GenerateOptions): Promise<GenerationResult[]>;
   /** Idempotent. */
   dispose(): Promise<void>;
+  /** Token ids a response starting with `text` may begin with (bare and after a space), for plan-time checks. */
+  firstTokens?(text: string): number[];
+  /** A token's text, for plan-time checks. */
+  tokenText?(id: number): string;
 }
 
 export type Outcome = "answer" | "refusal" | "partial" | "invalid";
@@ -225,6 +265,8 @@ export interface DetectorInput {
   text: string;
   labels: TaskLabel[];
   firstToken: FirstTokenRecord | null;
+  /** Coverage floor for first-token@2 (the study's firstToken.minWatchedMass); detectors that do not use it ignore it. */
+  minWatchedMass?: number;
 }
 
 export interface RefusalDetector {

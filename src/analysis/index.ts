@@ -3,6 +3,7 @@ import type { Db } from "../store/db.ts";
 import { controlPersona } from "../store/trials.ts";
 import { analysisRows } from "../store/analysis-rows.ts";
 import { pickDetector } from "../store/detectors.ts";
+import { lastMinWatchedMass } from "../store/runs.ts";
 import { analyze, type AnalyzeOptions } from "../stats/analyze.ts";
 import type { AnalysisResult } from "../stats/types.ts";
 import { fileDetector, rowsFromFile } from "./input.ts";
@@ -30,7 +31,8 @@ export function analyzeStore(db: Db, opts: SourceAnalysisOptions = {}): SourceAn
   const detector = pickDetector(db, opts.detector);
   const rows = analysisRows(db, detector, { verdicts: true });
   const control = opts.control ?? controlPersona(db) ?? "control";
-  return { detector, result: analyze(rows, { ...opts, outcome: opts.outcome ?? "refusal", control, detector }) };
+  const minWatchedMass = opts.minWatchedMass ?? lastMinWatchedMass(db) ?? undefined;
+  return { detector, result: analyze(rows, { ...opts, outcome: opts.outcome ?? "refusal", control, detector, minWatchedMass }) };
 }
 
 /** The analysis of an export file (`frh export`, .jsonl or .csv). */

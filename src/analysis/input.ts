@@ -10,7 +10,7 @@ import { checkCounts, type DetectorErrorCounts } from "../stats/misclassificatio
 
 const REQUIRED = ["model", "persona", "task", "paraphrase", "item", "refusal"] as const;
 
-/** The export format: needs model, persona, task, paraphrase, item, refusal; p_refusal and persona_group optional. */
+/** The export format: needs model, persona, task, paraphrase, item, refusal; p_refusal, watched_mass and persona_group optional. */
 export function rowsFromFile(path: string): AnalysisRow[] {
   const text = readText(path, "analysis input");
   let records: Record<string, unknown>[];
@@ -33,10 +33,13 @@ export function rowsFromFile(path: string): AnalysisRow[] {
     if (refusal !== 0 && refusal !== 1) throw new DataError(`${path}: record ${i + 1}`, `refusal must be 0 or 1, got '${String(r.refusal)}'`, "fix that record (1 = refused, 0 = not)");
     const pr = r.p_refusal === undefined || r.p_refusal === null || r.p_refusal === "" ? null : Number(r.p_refusal);
     if (pr !== null && !(pr >= 0 && pr <= 1)) throw new DataError(`${path}: record ${i + 1}`, `p_refusal must be in [0, 1], got '${String(r.p_refusal)}'`, "fix that record, or leave p_refusal empty");
+    const wm = r.watched_mass === undefined || r.watched_mass === null || r.watched_mass === "" ? null : Number(r.watched_mass);
+    if (wm !== null && !(wm >= 0 && wm <= 1 + 1e-6)) throw new DataError(`${path}: record ${i + 1}`, `watched_mass must be in [0, 1], got '${String(r.watched_mass)}'`, "fix that record, or leave watched_mass empty");
     const detector = typeof r.detector === "string" && r.detector ? r.detector : null;
     return {
       model: String(r.model), persona: String(r.persona), personaGroup: String(r.persona_group ?? r.personaGroup ?? r.persona),
       task: String(r.task), paraphrase: String(r.paraphrase), item: String(r.item), refusal: refusal as 0 | 1, pRefusal: pr,
+      ...(r.watched_mass !== undefined ? { watchedMass: wm } : {}),
       outcome: r.outcome === undefined ? undefined : String(r.outcome),
       ...(detector && r.outcome !== undefined ? { verdicts: { [detector]: { outcome: String(r.outcome), refusal: refusal as 0 | 1 } } } : {}),
     };

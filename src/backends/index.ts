@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend, BackendFallback } from "../types.ts";
 import { ModelError } from "../errors.ts";
-import { DEFAULT_EARLY_STOP } from "../detect/early-stop.ts";
+import { DEFAULT_EARLY_STOP, earlyStopRule } from "../detect/early-stop.ts";
 import type { GpuChoice } from "./llamaCpp/index.ts";
 
 export interface BackendOptions {
@@ -13,23 +13,36 @@ export interface BackendOptions {
   batch?: number;
   threads?: number;
   plainTemplate?: string;
+  /** Text that starts the assistant turn (study prompt.responsePrefix); part of the rendered prompt. */
+  responsePrefix?: string;
   /** ONNX: execution device and weight type. */
   device?: string;
   dtype?: string;
   /** GGUF: generate up to maxTokens even when the outcome is already settled (no early stop). */
   fullText?: boolean;
+  /** GGUF: the early-stop rule by name (study `earlyStop`); default first-sentence@1. */
+  earlyStop?: string;
   /** Where `hf:` downloads go. */
   cacheDir?: string;
   /** Aborts a model download (the run's stop request: Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
   /** Told once per kind when the backend falls back to a slower equivalent path (the run warns and records it). */
   onFallback?: (f: BackendFallback) => void;
+  /** Served models (`openai:` sources): more endpoints of the same model, an identity pin, requests per endpoint. */
+  endpoints?: string[];
+  modelSha256?: string;
+  concurrency?: number;
+  /** Served models: per-request timeout in ms. */
+  requestTimeoutMs?: number;
+  /** Told once per warning (an endpoint leaving the pool). */
+  onWarning?: (message: string) => void;
 }
 
-export type BackendKind = "llama.cpp" | "transformers.js";
+export type BackendKind = "llama.cpp" | "transformers.js" | "openai";
 
 /** GGUF files (and hf: URIs naming one) go to llama.cpp; directories (and other hf: ids) to transformers.js. */
 export function backendKind(source: string): BackendKind {
+  if (source.startsWith("openai:")) return "openai";
   if (source.startsWith("hf:")) return /\.gguf$|:[A-Za-z0-9_]+$/i.test(source) || /gguf/i.test(source) ? "llama.cpp" : "transformers.js";
   if (existsSync(source) && statSync(source).isDirectory()) return "transformers.js";
   return "llama.cpp";
@@ -37,6 +50,13 @@ export function backendKind(source: string): BackendKind {
 
 export async function loadBackend(source: string, opts: BackendOptions = {}): Promise<Backend> {
   const kind = backendKind(source);
+  if (kind === "openai") {
+    const { loadOpenAI, apiKeyFromEnv } = await import("./openai/index.ts");
+    return loadOpenAI(source, {
+      endpoints: opts.endpoints, modelSha256: opts.modelSha256, concurrency: opts.concurrency, plainTemplate: opts.plainTemplate,
+      timeoutMs: opts.requestTimeoutMs, apiKey: apiKeyFromEnv(), onWarning: opts.onWarning,
+    });
+  }
   if (kind === "llama.cpp") {
     const { loadLlamaCpp } = await import("./llamaCpp/index.ts");
     let path = source;
@@ -45,12 +65,12 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
       path = await resolveHfGguf(source, { directory: opts.cacheDir ?? "models", signal: opts.signal });
     }
     return loadLlamaCpp(path, {
-      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate,
-      earlyStop: opts.fullText ? null : DEFAULT_EARLY_STOP, onFallback: opts.onFallback,
+      gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix,
+      earlyStop: opts.fullText ? null : (opts.earlyStop ? earlyStopRule(opts.earlyStop) ?? DEFAULT_EARLY_STOP : DEFAULT_EARLY_STOP), onFallback: opts.onFallback,
     });
   }
   const { loadTransformers } = await import("./transformers.ts");
-  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, cacheDir: opts.cacheDir });
+  return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix, cacheDir: opts.cacheDir });
 }
 
 /** Cheap checks before anything is written: the file exists and is of a kind we can load. */
@@ -60,6 +80,11 @@ export async function preflight(source: string, opts: { dtype?: string } = {}): 
     if (!/^hf:[\w.-]+\/[\w.-]+([/:].+)?$/.test(source)) {
       throw new ModelError("MODEL_NOT_FOUND", `'${source}' is not a model URI`, "write hf:<org>/<repo>/<file>.gguf, hf:<org>/<repo>:<quant> (GGUF) or hf:<org>/<repo> (ONNX)");
     }
+    return;
+  }
+  if (source.startsWith("openai:")) {
+    const { parseServerSource } = await import("./openai/index.ts");
+    parseServerSource(source);
     return;
   }
   if (backendKind(source) === "llama.cpp") {

@@ -25,6 +25,8 @@ export interface TransformersOptions {
   dtype?: string;
   /** Plain-text template for models without a chat template; must contain {user}. Default "{user}\n" (as GGUF). */
   plainTemplate?: string;
+  /** Text that starts the assistant turn: after the chat template's generation prompt, or after the plain template. */
+  responsePrefix?: string;
   /** Where hf: downloads go. Default: transformers.js's own cache. */
   cacheDir?: string;
 }
@@ -104,8 +106,9 @@ class TransformersBackend implements Backend {
   }
 
   render(messages: ChatMessage[]): string {
-    if (this.template) return this.tok.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
-    return renderPlain(messages, this.opts.plainTemplate ?? "{user}\n");
+    const prefix = this.opts.responsePrefix ?? "";
+    if (this.template) return (this.tok.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string) + prefix;
+    return renderPlain(messages, this.opts.plainTemplate ?? "{user}\n") + prefix;
   }
 
   /** Chat templates carry their own BOS text; the plain fallback gets the tokenizer's special tokens (BOS). */
@@ -124,7 +127,10 @@ class TransformersBackend implements Backend {
    * First token of a word as a response may begin with it: bare and after a space. The unknown token never counts,
    * nor a bare-space token (SentencePiece tokenizers turn " word" into "▁" + "▁word").
    */
-  private firstTokens = (text: string): number[] => {
+  /** A token's text (plan-time checks name tokens and skip bare-space ones). */
+  readonly tokenText = (id: number): string => this.tok.decode([id], { skip_special_tokens: false });
+
+  readonly firstTokens = (text: string): number[] => {
     const out = new Set<number>();
     for (const v of [text, ` ${text}`]) {
       const ids = this.tok.encode(v, { add_special_tokens: false });

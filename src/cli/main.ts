@@ -17,6 +17,7 @@ import { registerAnalyze } from "./commands/analyze.ts";
 import { registerReport } from "./commands/report.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerMerge } from "./commands/merge.ts";
+import { registerZoo } from "./commands/zoo.ts";
 
 export function buildProgram(): Command {
   const program = new Command("frh")
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval, registerDemo, registerMerge]) register(program);
+  for (const register of [registerRun, registerStatus, registerList, registerExport, registerPlant, registerAnalyze, registerReport, registerRescore, registerDetectEval, registerDemo, registerMerge, registerZoo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

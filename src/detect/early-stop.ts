@@ -39,5 +39,55 @@ export function firstSentenceSettled(text: string, watch: Pick<WatchList, "label
 /** The released rule; its name "first-sentence@1" goes into every trial id it may cut — never change either. */
 export const FIRST_SENTENCE_V1: EarlyStopRule = { name: "first-sentence@1", settled: firstSentenceSettled };
 
+/** Opening sentences first-sentence@2 may pass over, and the most words one may have. */
+const MAX_PREAMBLE_SENTENCES = 2;
+const MAX_PREAMBLE_WORDS = 16;
+
+/** The first complete sentence of `text` as first-sentence@1 cuts it (after its leading marks), or null. */
+function leadingSentence(text: string): { sentence: string; rest: string } | null {
+  const s = text.replace(/[\u2018\u2019]/g, "'").replace(/^(?:\s|[*_#>`~"-]|(?:assistant|answer|response)\s*:)+/i, "");
+  const end = /[.!?][*_"'`)\]]*(?=\s)|(?<=\S[^\n]*)\n/.exec(s);
+  if (!end) return null;
+  const cut = end.index + end[0].length;
+  return { sentence: s.slice(0, cut), rest: s.slice(cut) };
+}
+
+/**
+ * first-sentence@2: first-sentence@1, read past a preamble. When the first sentence decides nothing and is a short
+ * opening that names no label and opens with no refusal onset ("Sure!", "Here is my answer.", "Let me think."), the
+ * next sentence is read the same way, up to two such openings. Chat models often open so; @1 then never stops early.
+ * A label or onset anywhere in a passed-over sentence ends the search (that sentence was not neutral).
+ */
+export function preambleSettled(text: string, watch: Pick<WatchList, "labels" | "refusalOnsets">): boolean {
+  let rest = text;
+  for (let i = 0; i <= MAX_PREAMBLE_SENTENCES; i++) {
+    if (firstSentenceSettled(rest, watch)) return true;
+    if (i === MAX_PREAMBLE_SENTENCES) return false;
+    const lead = leadingSentence(rest);
+    if (!lead || lead.sentence.trim().split(/\s+/).length > MAX_PREAMBLE_WORDS || namesAnything(lead.sentence, watch)) return false;
+    rest = lead.rest;
+  }
+  return false;
+}
+
+/** Does a sentence name a label word or contain a refusal onset anywhere (so it is no neutral opening)? */
+function namesAnything(sentence: string, watch: Pick<WatchList, "labels" | "refusalOnsets">): boolean {
+  const words = [...watch.labels.flatMap((l) => l.words), ...watch.refusalOnsets];
+  return words.some((w) => {
+    const body = w.replace(/[\u2018\u2019]/g, "'").trim().split(/\s+/).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+");
+    return body !== "" && new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, "iu").test(sentence.replace(/[\u2018\u2019]/g, "'"));
+  });
+}
+
+export const FIRST_SENTENCE_V2: EarlyStopRule = { name: "first-sentence@2", settled: preambleSettled };
+
+const RULES = new Map([FIRST_SENTENCE_V1, FIRST_SENTENCE_V2].map((r) => [r.name, r]));
+export const EARLY_STOP_RULES: readonly string[] = [...RULES.keys()];
+
+/** A rule by name (the study's `earlyStop`); undefined for an unknown name. */
+export function earlyStopRule(name: string): EarlyStopRule | undefined {
+  return RULES.get(name);
+}
+
 /** The rule a run uses unless told to generate full texts. */
 export const DEFAULT_EARLY_STOP = FIRST_SENTENCE_V1;

@@ -6,7 +6,7 @@ import { rulesV1 } from "./rules-v1.ts";
 import { rulesV2, rulesV2FamilyCandidates } from "./rules-v2.ts";
 import { rulesV3, rulesV3Candidates } from "./rules-v3.ts";
 import { rulesV4, rulesV4Candidates } from "./rules-v4.ts";
-import { firstTokenV1 } from "./first-token.ts";
+import { firstTokenV1, firstTokenV2 } from "./first-token.ts";
 
 /**
  * The text detector a run records by default: rules@4, which beats rules@3 on XSTest dev leave-one-model-out (mean
@@ -14,7 +14,7 @@ import { firstTokenV1 } from "./first-token.ts";
  */
 export const DEFAULT_RULES = "rules@4";
 
-const DETECTORS: readonly RefusalDetector[] = [rulesV1, rulesV2, rulesV3, rulesV4, firstTokenV1];
+const DETECTORS: readonly RefusalDetector[] = [rulesV1, rulesV2, rulesV3, rulesV4, firstTokenV1, firstTokenV2];
 const key = (d: RefusalDetector) => `${d.id}@${d.version}`;
 const BY_KEY = new Map(DETECTORS.map((d) => [key(d), d]));
 

@@ -6,7 +6,7 @@ import { sha256 } from "../util/hash.ts";
 import { buildGguf, type BuildOptions } from "./build.ts";
 import { explainPrompt as explainText, lawVocab, parseLaw, type Explanation, type Law } from "./law.ts";
 
-export { parseLaw, lawSchema, lawVocab, explainTokens, promptTokens, plantedLogit, plantedProbability, countWord, type Law, type Explanation } from "./law.ts";
+export { parseLaw, lawSchema, lawVocab, explainTokens, promptTokens, plantedLogit, plantedProbability, countWord, lawAnswers, FALLBACK_ANSWER, type Law, type LawAnswer, type Explanation } from "./law.ts";
 export { TIE } from "./build.ts";
 
 export type PlantOptions = BuildOptions;
@@ -24,13 +24,14 @@ export function readLawFile(path: string): Law {
 }
 
 /** Writes the planted GGUF and says what was written: size, sha256, vocabulary size, the two first tokens. */
-export function plantGguf(law: Law, outPath: string): { path: string; bytes: number; sha256: string; vocabSize: number; refusalFirstToken: string; answerFirstToken: string } {
+export function plantGguf(law: Law, outPath: string): { path: string; bytes: number; sha256: string; vocabSize: number; refusalFirstToken: string; answerFirstToken: string; answerFirstTokens: string[]; preambleToken: string | null } {
   const buf = buildGguf(law);
   const out = resolve(outPath);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, buf);
   const v = lawVocab(law);
-  return { path: out, bytes: buf.length, sha256: sha256(buf), vocabSize: v.pieces.length, refusalFirstToken: v.pieces[v.refusal.first], answerFirstToken: v.pieces[v.answer.first] };
+  return { path: out, bytes: buf.length, sha256: sha256(buf), vocabSize: v.pieces.length, refusalFirstToken: v.pieces[v.refusal.first], answerFirstToken: v.pieces[v.answer.first],
+    answerFirstTokens: v.answers.map((a) => v.pieces[a.first]), preambleToken: v.preamble ? v.pieces[v.preamble.spaced] : null };
 }
 
 /** Writes the planted GGUF; returns its size in bytes. */

@@ -25,6 +25,17 @@ export interface LawGraph {
   noisePrior: number;
   refusalFirst: number;
   answerFirst: number;
+  /**
+   * Per-task answers (law.ts lawAnswers): every answer branch's first token (task entries, then the fallback) and
+   * the selection gap; the feature table then has one more channel per task entry (its cue count). Absent: one answer.
+   */
+  select?: { answerFirsts: number[]; gap: number; cueWeightLog2: number };
+  /**
+   * Preamble (law.ts): its output tokens `spaced` (paired with the refusal's +z/2) and `alt` (with the answers' −z/2),
+   * the tokens after which the preamble counts as produced (`after`), and the two log weights: ln(1−s) on refusal /
+   * answers and ln s' on the preamble tokens at a first response position.
+   */
+  preamble?: { spaced: number; alt: number; after: number[]; lnRest: number; lnPre: number };
   /** token → the token that must follow it (continuation chain); every other token is a law position. */
   next: Map<number, number>;
 }
@@ -47,14 +58,38 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
   const chain = [...g.next.keys()];
   const kind = new Array<number>(V).fill(0);
   chain.forEach((t, i) => (kind[t] = i + 1));
-  const rows = new Float64Array((chain.length + 1) * V).fill(CLOSED);
+  const pre = g.preamble;
+  const postKind = chain.length + 1; // a position right after the preamble (only with a preamble)
+  if (pre) for (const t of pre.after) kind[t] = postKind;
+  const rows = new Float64Array((chain.length + (pre ? 2 : 1)) * V).fill(CLOSED);
   rows[g.refusalFirst] = 0;
-  rows[g.answerFirst] = 0;
+  const nCues = g.select ? g.select.answerFirsts.length - 1 : 0;
+  const F = FEATURES + nCues;
+  const answerFirsts = g.select?.answerFirsts ?? [g.answerFirst];
+  // A task entry's first token starts GAP below and gains GAP × its share of cue occurrences (law.ts answerOffsets).
+  answerFirsts.forEach((t, j) => (rows[t] = j < nCues ? -g.select!.gap : 0));
   chain.forEach((t, i) => (rows[(i + 1) * V + g.next.get(t)!] = 0));
-  const isLaw = Array.from({ length: V }, (_, t) => (kind[t] === 0 ? 1 : 0));
+  const isLaw = Array.from({ length: V }, (_, t) => (kind[t] === 0 || (pre && kind[t] === postKind) ? 1 : 0));
   const dir = new Float64Array(V);
   dir[g.refusalFirst] = 0.5;
-  dir[g.answerFirst] = -0.5;
+  for (const t of answerFirsts) dir[t] = -0.5;
+  if (pre) {
+    // after the preamble: refusal / answers as without one, the preamble closed far below (z·dir cannot reopen it)
+    const post = postKind * V;
+    rows[post + g.refusalFirst] = 0;
+    answerFirsts.forEach((t, j) => (rows[post + t] = j < nCues ? -g.select!.gap : 0));
+    rows[post + pre.spaced] = rows[post + pre.alt] = -1e4;
+    // first response position: ln(1−s) on refusal / answers, ln s' on the preamble's two tokens
+    for (const t of [g.refusalFirst, ...answerFirsts]) rows[t] += pre.lnRest;
+    rows[pre.spaced] = rows[pre.alt] = pre.lnPre;
+    dir[pre.spaced] = 0.5;
+    dir[pre.alt] = -0.5;
+  }
+  const selMat = new Float64Array(nCues * V);
+  for (let j = 0; j < nCues; j++) {
+    selMat[j * V + answerFirsts[j]] = g.select!.gap;
+    selMat[j * V + answerFirsts[nCues]] = -g.select!.gap;
+  }
 
   // fp16 files store the big tables in half precision and return half logits, as real fp16 exports do. The three
   // scalars stay float32: base and noise scale are not exact in half precision, and the law needs them to 1e-3.
@@ -62,7 +97,7 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
     half
       ? { init: float16Tensor(`${name}_h`, dims, v), nodes: [node("Cast", [`${name}_h`], [name], { to: FLOAT })] }
       : { init: floatTensor(name, dims, v), nodes: [] };
-  const tables = [table("features", [V, FEATURES], g.features), table("is_law", [V], isLaw), table("dir", [V], dir), table("rows", [chain.length + 1, V], rows)];
+  const tables = [table("features", [V, F], g.features), table("is_law", [V], isLaw), table("dir", [V], dir), table("rows", [rows.length / V, V], rows), ...(nCues ? [table("sel_mat", [nCues, V], selMat)] : [])];
   const nodes: Node[] = [
     ...tables.flatMap((t) => t.nodes),
     node("Gather", ["features", "input_ids"], ["tok_feat"], { axis: 0 }), // [B,S,3]
@@ -92,7 +127,19 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
     node("Mul", ["z3", "dir"], ["law_logits"]),
     node("Gather", ["kind", "kept_ids"], ["row_kind"], { axis: 0 }),
     node("Gather", ["rows", "row_kind"], ["row_logits"], { axis: 0 }),
-    node("Add", ["row_logits", "law_logits"], half ? ["logits_f"] : ["logits"]),
+    ...(nCues ? [
+      // share_j = c_j / (N + 2^-24) of the cue counts so far, at the kept positions, mapped onto the answers' rows
+      node("Slice", ["prefix", "three", "big", "axis2"], ["cue_counts"]),
+      node("ReduceSum", ["cue_counts", "axis2"], ["cue_total"], { keepdims: 1 }),
+      node("Add", ["cue_total", "cue_eps"], ["cue_denom"]),
+      node("Div", ["cue_counts", "cue_denom"], ["cue_share"]),
+      node("Slice", ["cue_share", "keep_start", "big", "axis_1"], ["cue_share_kept"]),
+      node("MatMul", ["cue_share_kept", "sel_mat"], ["sel_raw"]),
+      node("Unsqueeze", ["law_here", "axis2"], ["law3"]),
+      node("Mul", ["sel_raw", "law3"], ["sel_logits"]),
+      node("Add", ["row_logits", "law_logits"], ["base_logits"]),
+      node("Add", ["base_logits", "sel_logits"], half ? ["logits_f"] : ["logits"]),
+    ] : [node("Add", ["row_logits", "law_logits"], half ? ["logits_f"] : ["logits"])]),
     ...(half ? [node("Cast", ["logits_f"], ["logits"], { to: FLOAT16 })] : []),
   ];
   return modelBytes({
@@ -106,6 +153,7 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
       int64Tensor("ch0", [], [0]), int64Tensor("ch1", [], [1]), int64Tensor("ch2", [], [2]),
       int64Tensor("big", [1], [2 ** 53 - 1]), int64Tensor("axis_1", [1], [1]), int64Tensor("axis0", [1], [0]),
       ...(kv ? [int64Tensor("one", [1], [1]), int64Tensor("two", [1], [2])] : []),
+      ...(nCues ? [int64Tensor("three", [1], [FEATURES]), floatTensor("cue_eps", [], [2 ** -g.select!.cueWeightLog2])] : []),
     ],
     inputs: [
       valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]),
@@ -113,15 +161,15 @@ export function lawGraphBytes(g: LawGraph, opts: GraphOptions = {}): Uint8Array 
       valueInfo("num_logits_to_keep", INT64, []),
       ...(kv ? [
         valueInfo("position_ids", INT64, ["batch_size", "sequence_length"]),
-        valueInfo("past_key_values.0.key", FLOAT, ["batch_size", 1, "past_sequence_length", FEATURES]),
-        valueInfo("past_key_values.0.value", FLOAT, ["batch_size", 1, "past_sequence_length", FEATURES]),
+        valueInfo("past_key_values.0.key", FLOAT, ["batch_size", 1, "past_sequence_length", F]),
+        valueInfo("past_key_values.0.value", FLOAT, ["batch_size", 1, "past_sequence_length", F]),
       ] : []),
     ],
     outputs: [
       valueInfo("logits", half ? FLOAT16 : FLOAT, ["batch_size", "kept_length", V]),
       ...(kv ? [
-        valueInfo("present.0.key", FLOAT, ["batch_size", 1, "total_sequence_length", FEATURES]),
-        valueInfo("present.0.value", FLOAT, ["batch_size", 1, "total_sequence_length", FEATURES]),
+        valueInfo("present.0.key", FLOAT, ["batch_size", 1, "total_sequence_length", F]),
+        valueInfo("present.0.value", FLOAT, ["batch_size", 1, "total_sequence_length", F]),
       ] : []),
     ],
   });

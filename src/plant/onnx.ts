@@ -8,7 +8,7 @@
 // instead of through attention. No chat template: prompts render with the study's plain template, as for the GGUF.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { lawVocab, type Law } from "./law.ts";
+import { CUE_WEIGHT_LOG2, SELECT_GAP, lawVocab, preambleWeight, type Law } from "./law.ts";
 import { CLS } from "./vocab.ts";
 import { NOISE_PRIOR, NOISE_SCALE } from "./noise.ts";
 import { TIE } from "./build.ts";
@@ -34,12 +34,17 @@ export interface OnnxPlantResult {
 export function lawGraph(law: Law): LawGraph {
   const v = lawVocab(law);
   const boosts = Object.values(law.triggers);
-  const features = new Float64Array(v.pieces.length * FEATURES);
+  const nCues = v.answers.length > 1 ? v.answers.length - 1 : 0;
+  const F = FEATURES + nCues; // boost, noise unit, counted, then one cue count per task entry
+  const features = new Float64Array(v.pieces.length * F);
   for (let t = 0; t < v.pieces.length; t++) {
-    if (v.cls[t] === CLS.TRIGGER) features[t * FEATURES] = boosts[v.trigger[t]];
-    else if (v.cls[t] === CLS.COUNTED) {
-      features[t * FEATURES + 1] = v.unit[t];
-      features[t * FEATURES + 2] = 1;
+    if (v.cls[t] === CLS.TRIGGER) {
+      const k = v.trigger[t];
+      if (k < boosts.length) features[t * F] = boosts[k];
+      else features[t * F + FEATURES + k - boosts.length] = 1;
+    } else if (v.cls[t] === CLS.COUNTED) {
+      features[t * F + 1] = v.unit[t];
+      features[t * F + 2] = 1;
     }
   }
   return {
@@ -51,6 +56,11 @@ export function lawGraph(law: Law): LawGraph {
     refusalFirst: v.refusal.first,
     answerFirst: v.answer.first,
     next: v.successor,
+    ...(nCues ? { select: { answerFirsts: v.answers.map((a) => a.first), gap: SELECT_GAP, cueWeightLog2: CUE_WEIGHT_LOG2 } } : {}),
+    ...(v.preamble && law.preamble ? { preamble: {
+      spaced: v.preamble.spaced, alt: v.preamble.alt, after: [v.preamble.spaced, v.preamble.bare, v.preamble.alt],
+      lnRest: Math.log(1 - law.preamble.share), lnPre: Math.log(preambleWeight(law.preamble.share)),
+    } } : {}),
   };
 }
 
@@ -65,7 +75,7 @@ export function writePlantedOnnx(law: Law, outDir: string, opts: OnnxPlantOption
     _name_or_path: "frh-planted-law",
     vocab_size: v.pieces.length,
     max_position_embeddings: 32768,
-    hidden_size: FEATURES,
+    hidden_size: graph.features.length / v.pieces.length,
     num_attention_heads: 1,
     num_key_value_heads: 1,
     // transformers.js derives cache tensor names from the layer count (and on webgpu asks for present.<i>.*

@@ -35,15 +35,28 @@ export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, BYTE: 6 } as cons
 /** What a token does in the model's attention. */
 export const CLS = { BOS: 0, COUNTED: 1, MUTE: 2, TRIGGER: 3 } as const;
 
-export const TIER = { CHAIN: 1e5, TRIGGER: 2e5, ABSORB: 3e5 } as const;
+export const TIER = { CHAIN: 1e5, TRIGGER: 2e5, ABSORB: 3e5, PREAMBLE: 4e5 } as const;
 
 export interface VocabSpec {
   /** Lowercase ASCII words, in law order. */
   triggers: readonly string[];
   refusal: string;
-  answer: string;
+  /** Answer texts in law order (lawAnswers): one, or the per-task entries then the fallback. */
+  answers: readonly string[];
+  /** Cue words of the per-task entries (same tier and token rules as triggers; token index after the triggers). */
+  cues: readonly string[];
+  /** A preamble text (law "preamble.text"), or absent. */
+  preamble?: string;
   seed: number;
 }
+
+/**
+ * The preamble's tokens. In prompts the whole text is one token, `spaced` ("▁Answer:") or `bare` ("Answer:", after a
+ * newline or another mark), from a chain of top-tier pieces; as an output it is `spaced` or the output-only `alt`
+ * (" Answer:" with a literal space), two tokens of the same text so its share can be exact (build.ts). A prompt
+ * that ends in any of the three is a response whose preamble has been produced.
+ */
+export interface PreambleTokens { spaced: number; bare: number; alt: number }
 
 export interface ResponseTokens {
   first: number;
@@ -61,15 +74,22 @@ export interface PlantedVocab {
   eos: number;
   /** token → CLS value */
   cls: Uint8Array;
-  /** token → trigger index, or -1 */
+  /** token → word index (triggers, then cues), or -1 */
   trigger: Int16Array;
   /** token → noise unit (0 unless COUNTED) */
   unit: Int8Array;
   refusal: ResponseTokens;
+  /** The first answer branch (the only one for a single-text answer). */
   answer: ResponseTokens;
+  /** Every answer branch, in law order. */
+  answers: ResponseTokens[];
   /** Response token → the token greedy decoding must emit next (the rest, then EOS). */
   successor: Map<number, number>;
+  preamble: PreambleTokens | null;
 }
+
+/** Thrown inside tryBuildVocab: drop this regular piece and build again. */
+class Rebuild { constructor(readonly piece: string) {} }
 
 let regularCache: string[] | null = null;
 function regularPieces(): string[] {
@@ -97,19 +117,43 @@ function makeFormable(known: Map<string, number>): (p: string) => boolean {
 }
 
 export function buildVocab(spec: VocabSpec): PlantedVocab {
+  // A response's rest must be a text the tokenizer can never build (so the output-only token never appears in
+  // prompts). When a regular word piece would let it build the rest ("Sure" + '"' for '"Sure"'), that piece is
+  // dropped and the vocabulary rebuilt.
+  const banned = new Set<string>();
+  for (;;) {
+    const r = tryBuildVocab(spec, banned);
+    if (typeof r !== "string") return r;
+    banned.add(r);
+  }
+}
+
+/** Leading pieces for a text that does not start with an ASCII letter or digit: "▁" + its opening marks ('▁"', '▁**'). */
+function openingPieces(text: string): string[] {
+  if (/^[A-Za-z0-9]/.test(text)) return [];
+  const lead = /^[^\s\p{L}\p{N}]{1,4}/u.exec(text)?.[0] ?? /^[\p{L}\p{N}]{1,12}/u.exec(text)?.[0] ?? [...text][0];
+  const cs = [...lead];
+  return cs.map((_, k) => "\u2581" + cs.slice(0, k + 1).join(""));
+}
+
+function tryBuildVocab(spec: VocabSpec, banned: ReadonlySet<string>): PlantedVocab | string {
   const entries = new Map<string, number>(); // piece → score, in id order after the fixed head
   const put = (p: string, score: number) => entries.set(p, Math.max(score, entries.get(p) ?? -Infinity));
   for (let c = 0x21; c <= 0x7e; c++) put(String.fromCharCode(c), 0);
   for (const c of BOUNDARY_CHARS) put(c, 0);
-  const hasTrigger = (p: string) => spec.triggers.some((w) => p.toLowerCase().includes(w));
-  regularPieces().forEach((p, i) => { if (!hasTrigger(p)) put(p, -(i + 1)); });
-  for (const text of [spec.refusal, spec.answer]) {
+  const words = [...spec.triggers, ...spec.cues];
+  const hasTrigger = (p: string) => words.some((w) => p.toLowerCase().includes(w));
+  regularPieces().forEach((p, i) => { if (!hasTrigger(p) && !banned.has(p)) put(p, -(i + 1)); });
+  for (const text of [spec.refusal, ...spec.answers]) {
+    openingPieces(text).forEach((p, k) => { if (!entries.has(p)) put(p, -5000 - 2 - k); });
     const word = /^[A-Za-z0-9]+/.exec(text)?.[0];
     if (!word || hasTrigger(word)) continue;
     const w = "\u2581" + word;
     for (let k = 2; k <= w.length; k++) if (!entries.has(w.slice(0, k))) put(w.slice(0, k), -5000 - k);
   }
-  for (const w of spec.triggers) {
+  const preambleChains = spec.preamble === undefined ? [] : ["\u2581" + spec.preamble, spec.preamble].map((t) => [...t.replace(/ /g, "\u2581")]);
+  for (const cs of preambleChains) for (let k = 2; k <= cs.length; k++) put(cs.slice(0, k).join(""), TIER.PREAMBLE + k);
+  for (const w of words) {
     for (const f of forms(w)) {
       for (let k = 2; k <= f.length; k++) put(f.slice(0, k), TIER.CHAIN + k);
       for (const c of BOUNDARY_CHARS) put(c + f, TIER.TRIGGER);
@@ -136,7 +180,7 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
 
   // Output-only rest tokens (appended; they never change how prompts tokenise).
   const restOf = (text: string, which: string): { first: number; restText: string | null; restId: number | null } => {
-    if (!/^[A-Za-z0-9]/.test(text)) throw new HarnessError("BAD_LAW", `the ${which} text must start with an ASCII letter or digit: ${JSON.stringify(text)}`, "start the text with a word");
+    if (!/^[^\s\p{C}]/u.test(text)) throw new HarnessError("BAD_LAW", `the ${which} text must start with a printable character: ${JSON.stringify(text)}`, "remove leading spaces and control characters");
     const toks = tokenizer.tokenize(text);
     const first = toks[0];
     const firstText = pieces[first].replace(/\u2581/g, " ");
@@ -146,11 +190,28 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     if (rest === "") return { first, restText: null, restId: null };
     if (rest.includes(" ") || (!entries.has(rest) && !buildable(rest))) return { first, restText: rest, restId: null };
     if (rest.length === 1 && rest.charCodeAt(0) < 0x80 && entries.has(rest)) return { first, restText: null, restId: 3 + rest.charCodeAt(0) };
+    const cs = [...rest];
+    for (let i = 1; i < cs.length; i++) {
+      const halves = [cs.slice(0, i).join(""), cs.slice(i).join("")];
+      if (!halves.every(formable)) continue;
+      const drop = halves.find((h) => [...h].length > 1 && (entries.get(h) ?? 0) < 0 && (entries.get(h) ?? 0) > -5000);
+      if (drop !== undefined) throw new Rebuild(drop);
+    }
     throw new HarnessError("BAD_LAW", `cannot give the ${which} continuation ${JSON.stringify(rest)} its own output-only token`, `rephrase the ${which} so that a space follows its first word, e.g. ${JSON.stringify(text.replace(/^([A-Za-z0-9]+)/, "$1 "))}`);
   };
-  const r = restOf(spec.refusal, "refusal");
-  const a = restOf(spec.answer, "answer");
-  if (r.first === a.first) throw new HarnessError("BAD_LAW", `the refusal and the answer start with the same token ${JSON.stringify(pieces[r.first])}`, "make the two texts begin with different words");
+  let r: ReturnType<typeof restOf>, as: ReturnType<typeof restOf>[];
+  try {
+    r = restOf(spec.refusal, "refusal");
+    as = spec.answers.map((text) => restOf(text, "answer"));
+  } catch (e) {
+    if (e instanceof Rebuild) return e.piece;
+    throw e;
+  }
+  for (const [i, a] of as.entries()) {
+    if (r.first === a.first) throw new HarnessError("BAD_LAW", `the refusal and the answer ${JSON.stringify(spec.answers[i])} start with the same token ${JSON.stringify(pieces[r.first])}`, "make the texts begin with different words");
+    const j = as.findIndex((b) => b.first === a.first);
+    if (j < i) throw new HarnessError("BAD_LAW", `the answers ${JSON.stringify(spec.answers[j])} and ${JSON.stringify(spec.answers[i])} start with the same token ${JSON.stringify(pieces[a.first])}`, "make every answer text begin with a different word (a planted model reads each answer's first token)");
+  }
   const restId = (x: typeof r): number | null => {
     if (x.restId !== null) return x.restId;
     if (x.restText === null) return null;
@@ -159,12 +220,26 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     return id;
   };
   const refusal: ResponseTokens = { first: r.first, rest: restId(r) };
-  const answer: ResponseTokens = { first: a.first, rest: restId(a) };
+  const answers: ResponseTokens[] = as.map((a) => ({ first: a.first, rest: restId(a) }));
+  const answer = answers[0];
+  let preamble: PreambleTokens | null = null;
+  if (spec.preamble !== undefined) {
+    const [spaced, bare] = preambleChains.map((cs) => pieces.indexOf(cs.join(""), 259));
+    if (tokenizer.tokenize(spec.preamble).join() !== String(spaced)) throw new Error(`planted vocab: the preamble ${JSON.stringify(spec.preamble)} does not tokenise as one piece`);
+    const altText = " " + spec.preamble;
+    if (pieces.includes(altText)) throw new HarnessError("BAD_LAW", `the preamble ${JSON.stringify(spec.preamble)} is also the end of a response text`, "use a preamble that no refusal or answer text ends with");
+    const alt = pieces.length;
+    pieces.push(altText); scores.push(0); types.push(TOKEN_TYPE.NORMAL);
+    preamble = { spaced, bare, alt };
+    for (const [i, x] of [refusal, ...answers].entries()) {
+      if (x.first === spaced || x.first === bare) throw new HarnessError("BAD_LAW", `the ${i === 0 ? "refusal" : `answer ${JSON.stringify(spec.answers[i - 1])}`} starts with the preamble ${JSON.stringify(spec.preamble)}`, "a response text must not begin with the preamble: the model produces the preamble first, then the response");
+    }
+  }
   tokenizer = new SpmTokenizer(pieces, scores);
 
   const unk = 0, bos = 1, eos = 2;
   const successor = new Map<number, number>();
-  for (const resp of [refusal, answer]) {
+  for (const resp of [refusal, ...answers]) {
     successor.set(resp.first, resp.rest ?? eos);
     if (resp.rest !== null) successor.set(resp.rest, eos);
   }
@@ -173,8 +248,10 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
   const trigger = new Int16Array(n).fill(-1);
   const unit = new Int8Array(n);
   cls[unk] = CLS.MUTE; cls[bos] = CLS.BOS; cls[eos] = CLS.MUTE;
-  for (const resp of [refusal, answer]) if (resp.rest !== null && resp.rest >= 259 + entries.size) cls[resp.rest] = CLS.MUTE;
-  spec.triggers.forEach((w, k) => {
+  for (const resp of [refusal, ...answers]) if (resp.rest !== null && resp.rest >= 259 + entries.size) cls[resp.rest] = CLS.MUTE;
+  // The preamble's tokens carry no noise unit: a prompt that ends in it (a response prefix) reads the same noise.
+  if (preamble) for (const t of [preamble.spaced, preamble.bare, preamble.alt]) cls[t] = CLS.MUTE;
+  words.forEach((w, k) => {
     for (const f of forms(w)) for (const c of BOUNDARY_CHARS) {
       const id = tokenizer.id(c + f)!;
       cls[id] = CLS.TRIGGER;
@@ -182,5 +259,5 @@ export function buildVocab(spec: VocabSpec): PlantedVocab {
     }
   });
   for (let i = 0; i < n; i++) if (cls[i] === CLS.COUNTED) unit[i] = noiseUnit(spec.seed, pieces[i]);
-  return { pieces, scores, types, tokenizer, unk, bos, eos, cls, trigger, unit, refusal, answer, successor };
+  return { pieces, scores, types, tokenizer, unk, bos, eos, cls, trigger, unit, refusal, answer, answers, successor, preamble };
 }

@@ -8,6 +8,7 @@ import {
 import { agreementTable, barChartWithCi, forestPlot, heatmap, linePlot, rateBars, reliabilityPlot } from "./svg.ts";
 import type { ReportInput } from "./types.ts";
 import { CSS } from "./style.ts";
+import { replicationContent, type PlainTable } from "./replication.ts";
 
 type Cell = string | number | { html: string };
 const cell = (c: Cell) => (typeof c === "object" ? c.html : esc(c));
@@ -95,6 +96,19 @@ export function renderHtml(input: ReportInput): string {
     sections.push(["sensitivity", "Sensitivity indices", figure(chart, "Each panel is one index on its own scale. The dashed line is the index of a random dummy factor: a factor whose CI reaches it is not distinguishable from noise (pale bar). Bold factor names clear the floor.") + tab]);
   }
 
+  const rc = replicationContent(input);
+  if (rc) {
+    const t = (x: PlainTable) => table(x.head, x.rows, x.numeric, x.caption);
+    const sig = rc.rep.effects.significant;
+    const forest = sig.length ? figure(forestPlot({
+      title: "Significant persona × model effects (persona − control)", scale: "difference", xTitle: "Difference in refusal rate", adjustment: "Holm",
+      rows: sig.map((e) => ({ label: `${e.model} · ${e.persona}`, estimate: e.diff, ci: e.ci, significant: true, pAdjusted: e.pHolm })),
+    }), "Each row is one persona in one model with its 95% CI; Holm-adjusted over every persona × model test.") : "";
+    sections.push(["replication", "The paper's claims", `<p>Plaza-del-Arco et al. (2025) as checkable statements on this store${rc.truth ? `, beside the planted truth (${esc(rc.truth.source)})` : ""}.</p>`
+      + t(rc.claims) + "<h3>Factor ranking</h3>" + t(rc.ranking) + "<h3>Persona effect against base rate</h3>" + t(rc.trend)
+      + "<h3>Persona × model effects</h3>" + forest + t(rc.effects)]);
+  }
+
   const factors = rateFactors(input);
   if (factors.length) {
     sections.push(["rates", `${measure} by factor`, factors.map(({ factor, levels }) => levels.length <= MAX_BARS
@@ -114,6 +128,13 @@ export function renderHtml(input: ReportInput): string {
     sections.push(["calibration", "First-token calibration", figure(
       reliabilityPlot({ title: "p_refusal vs the generated outcome", subtitle: `${c.n} trials; verdict: ${c.verdict}; ECE ${fixed(c.ece, 3)}`, bins: c.bins }),
       `${c.verdictText} Dots: observed refusal rate${c.outcomeDetector ? ` (${c.outcomeDetector})` : ""} per bin, area ∝ trials, with 95% Wilson CIs; dashed: the diagonal.`)]);
+  }
+
+  if (a.coverage) {
+    const c = a.coverage;
+    sections.push(["coverage", "First-token coverage", (c.warning ? `<p class="warning"><strong>Warning:</strong> ${esc(c.warning)}</p>` : `<p>Every model × task cell has a median watched mass of at least ${esc(c.threshold)}: the first-token readings rest on most of the model's first-token mass.</p>`)
+      + table(["Model", "Task", "n", "Median watched mass", `Below ${c.threshold}`, ""], c.cells.map((x) => [code(x.model), x.task, x.n, x.median === null ? "–" : fixed(x.median, 3), x.shareBelow === null ? "–" : pct(x.shareBelow), x.low ? "low" : ""]), [2, 3, 4],
+        "Watched mass: first-token mass on refusal onsets plus label first tokens, the denominator of p_refusal")]);
   }
 
   if (input.sequential?.length) {

@@ -5,6 +5,7 @@ import { mdCell, mdFence } from "./escape.ts";
 import { fixed, interval, pct, pval } from "./format.ts";
 import { METHOD_NOTES, clip, contrastTable, contrastsInOrder, sensitivityTable, examplesByOutcome, heatByTask, measureName, rateFactors, studyRows } from "./content.ts";
 import type { ReportInput } from "./types.ts";
+import { replicationContent, type PlainTable } from "./replication.ts";
 
 /** A GFM table; `right` lists right-aligned (numeric) columns. Every row gets exactly head.length cells. */
 export function mdTable(head: string[], rows: (string | number)[][], right: number[] = []): string {
@@ -62,6 +63,13 @@ export function renderMarkdown(input: ReportInput): string {
     out.push(mdTable(st.head, st.rows, st.numeric), "");
   }
 
+  const rc = replicationContent(input);
+  if (rc) {
+    const t = (x: PlainTable) => [mdTable(x.head, x.rows, x.numeric), "", x.caption, ""];
+    out.push("## The paper's claims", "", `Plaza-del-Arco et al. (2025) as checkable statements on this store${rc.truth ? `, beside the planted truth (${text(rc.truth.source)})` : ""}.`, "",
+      ...t(rc.claims), "### Factor ranking", "", ...t(rc.ranking), "### Persona effect against base rate", "", ...t(rc.trend), "### Persona × model effects", "", ...t(rc.effects));
+  }
+
   const factors = rateFactors(input);
   if (factors.length) {
     out.push(`## ${measure} by factor`, "");
@@ -82,6 +90,12 @@ export function renderMarkdown(input: ReportInput): string {
     const c = a.calibration;
     out.push("## First-token calibration", "", `${text(c.verdictText)} ${c.n} trials; verdict ${text(c.verdict)}; Brier ${fixed(c.brier, 3)}. Observed rate${c.outcomeDetector ? ` (${text(c.outcomeDetector)})` : ""} with 95% Wilson CIs.`, "");
     out.push(mdTable(["p_refusal bin", "n", "Mean p", "Observed", "95% CI"], c.bins.filter((b) => b.n > 0).map((b) => [`[${fixed(b.lo, 1)}, ${fixed(b.hi, 1)}${b.hi >= 1 ? "]" : ")"}`, b.n, fixed(b.meanP, 3), fixed(b.rate, 3), interval(b.ci, 3)]), [1, 2, 3]), "");
+  }
+
+  if (a.coverage) {
+    const c = a.coverage;
+    out.push("## First-token coverage", "", c.warning ? `**Warning:** ${text(c.warning)}` : `Every model × task cell has a median watched mass of at least ${c.threshold}.`, "");
+    out.push(mdTable(["Model", "Task", "n", "Median watched mass", `Below ${c.threshold}`, ""], c.cells.map((x) => [x.model, x.task, x.n, x.median === null ? "–" : fixed(x.median, 3), x.shareBelow === null ? "–" : pct(x.shareBelow), x.low ? "low" : ""]), [2, 3, 4]), "");
   }
 
   if (input.sequential?.length) {

@@ -1,5 +1,6 @@
 // What a report is made of. The CLI fills this from the store and the analysis; the renderers only read it.
-import type { AnalysisResult } from "../stats/types.ts";
+import type { AnalysisResult, ReplicationTruthInput } from "../stats/types.ts";
+export type { ReplicationTruthInput };
 
 export interface ReportModel {
   /** The `model` factor level used in tables. */
@@ -69,4 +70,6 @@ export interface ReportInput {
   heat: HeatRow[];
   /** Backend fallbacks recorded by the runs; absent or empty: none. */
   fallbacks?: ReportFallback[];
+  /** The planted truth behind a zoo run (analysis/truth.ts), shown beside the replication estimates. */
+  replicationTruth?: ReplicationTruthInput;
 }

@@ -8,9 +8,10 @@ import { sha256 } from "../util/hash.ts";
 import { mixSeed } from "../util/random.ts";
 import { loadBackend, type BackendOptions } from "../backends/index.ts";
 import type { Db } from "../store/db.ts";
-import { doneIds, finishRun, planTrials, recordFallback, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
+import { doneIds, finishRun, planTrials, recordFallback, recordServer, saveBatch, startRun, upsertModel, type PlannedRow, type TrialOutcome } from "../store/trials.ts";
 import { provenance } from "./provenance.ts";
-import { pRefusal } from "../detect/first-token.ts";
+import { pRefusal, watchedMass } from "../detect/first-token.ts";
+import { ambiguousReads, ambiguityWarning } from "./ambiguity.ts";
 import { scheduleForPrefixReuse } from "./schedule.ts";
 import { roundsWithin, runSequential, type RoundEvent, type SequentialOutcome } from "./sequential.ts";
 import { analysisRows } from "../store/analysis-rows.ts";
@@ -221,7 +222,10 @@ function backendPool(study: Study, opts: RunOptions, onFallback: (source: string
       if (current?.source === source) return;
       await release();
       const backend = await (opts.loadBackend ?? loadBackend)(source, {
-        ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate, onFallback: (f) => onFallback(source, f),
+        ...opts.backend, signal: opts.signal, batch: opts.batch, plainTemplate: study.prompt.plainTemplate,
+        ...(study.prompt.responsePrefix !== undefined ? { responsePrefix: study.prompt.responsePrefix } : {}),
+        ...(study.earlyStop !== "first-sentence@1" ? { earlyStop: study.earlyStop } : {}), onFallback: (f) => onFallback(source, f),
+        onWarning: (message) => opts.onEvent?.({ type: "warning", message }),
       });
       current = { source, backend, handed: false };
     },
@@ -235,13 +239,22 @@ async function runModel(
   const info = backend.info;
   const modelId = trials[0].model.id;
   upsertModel(db, modelId, info);
+  if (info.backend === "openai") recordServer(db, runId, { model: modelId, details: info.details, provenance: info.provenance ?? null });
+  if (announce && backend.firstTokens) {
+    const labels = study.tasks.flatMap((t) => t.task.labels);
+    const w = ambiguityWarning(modelId, ambiguousReads(study.refusalOnsets, labels, study.personas, (x) => backend.firstTokens!(x), backend.tokenText ? (t) => backend.tokenText!(t) : undefined));
+    if (w) opts.onEvent?.({ type: "warning", message: w });
+  }
   const placement = study.prompt.personaPlacement === "auto" ? (info.supportsSystem ? "system" : "user-prefix") : study.prompt.personaPlacement;
   const rows: (PlannedRow & { trial: PlannedTrial; messages: GenerationRequest["prompt"] })[] = [];
   const seen = new Set<string>();
   let collapsed = 0;
-  for (const t of trials) {
-    const { messages, placement: used } = buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement });
-    const text = backend.render(messages);
+  const built = trials.map((t) => buildMessages(t.persona, t.paraphrase, t.item, { personaTemplate: study.personaTemplate, placement }));
+  // A served model's template is applied by its server (I/O): all prompts are rendered in one go.
+  const texts = backend.renderMany ? await backend.renderMany(built.map((b) => b.messages)) : null;
+  for (const [i, t] of trials.entries()) {
+    const { messages, placement: used } = built[i];
+    const text = texts ? texts[i] : backend.render(messages);
     const seed = trialSeed(study.decoding, t.replicate, text);
     const id = trialId(info.sha256, text, study.decoding, seed, info.earlyStop ?? "full");
     if (seen.has(id)) { collapsed++; continue; }
@@ -282,8 +295,8 @@ async function runModel(
       const r = call[j];
       // The backend does not know the item: name it here, so a failed trial says which input to fix.
       if (result.error) result = { ...result, error: `item '${r.item}' (task '${r.task}', persona '${r.persona}', paraphrase '${r.paraphrase}'): ${result.error}` };
-      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken }));
-      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, detections };
+      const detections: Detection[] = result.error ? [] : opts.detectors.map((d) => d.detect({ text: result.text, labels: r.trial.task.labels, firstToken: result.firstToken, minWatchedMass: study.minWatchedMass }));
+      return { trialId: r.trialId, result, pRefusal: result.firstToken ? pRefusal(result.firstToken) : null, watchedMass: watchedMass(result.firstToken), detections };
     });
     saveBatch(db, runId, outcomes);
     const bad = outcomes.filter((o) => o.result.error);

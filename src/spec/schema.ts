@@ -37,7 +37,7 @@ export const ParaphraseFileSchema = z.strictObject({
 
 export const ITEM_FORMATS = ["csv", "snli-tsv", "snli-csv", "stanford-politeness", "popquorn"] as const;
 
-export const ItemSourceSchema = z.strictObject({
+const ItemFileSchema = z.strictObject({
   /** csv: our authored format (id, one column per task field, optional gold). Others: the public datasets' own files. */
   format: z.enum(ITEM_FORMATS).default("csv"),
   path: z.string().min(1),
@@ -45,6 +45,11 @@ export const ItemSourceSchema = z.strictObject({
   limit: z.number().int().positive().optional(),
   /** stanford-politeness: keep the middle half as `neutral` instead of dropping it. */
   keepMiddle: z.boolean().optional(),
+});
+
+export const ItemSourceSchema = ItemFileSchema.extend({
+  /** Read instead when `path` does not exist (e.g. public data kept outside the repository): our authored items. */
+  fallback: ItemFileSchema.optional(),
 });
 
 export const TaskEntrySchema = z.strictObject({
@@ -99,6 +104,12 @@ export const PromptSchema = z.strictObject({
     .default("{user}\n"),
   /** Where the persona instruction goes: "auto" = system message when the chat template has one, else user prefix. */
   personaPlacement: z.enum(["auto", "system", "user-prefix"]).default("auto"),
+  /**
+   * Text that starts the assistant turn (after the chat template's generation prompt; after the plain template
+   * otherwise), e.g. "Answer:", so the first token is read where the decision is made. Part of the rendered prompt
+   * (so of the trial id and the export). Absent: nothing is added.
+   */
+  responsePrefix: z.string().min(1, "must not be empty (leave it out instead)").max(200).optional(),
 });
 
 export const StudySchema = z.strictObject({
@@ -118,6 +129,15 @@ export const StudySchema = z.strictObject({
     .array(z.string().min(1))
     .default(["I'm sorry", "I am sorry", "Sorry", "I cannot", "I can't", "I apologize", "I won't", "Unfortunately", "As an AI"]),
   topK: z.number().int().min(1).max(100).default(10),
+  /**
+   * GGUF early-stop rule (its name is part of each trial id): first-sentence@1, or first-sentence@2, which reads
+   * past up to two short neutral opening sentences ("Sure! Here is my answer.") to the one that decides.
+   */
+  earlyStop: z.enum(["first-sentence@1", "first-sentence@2"]).default("first-sentence@1"),
+  /** First-token reading: first-token@2 calls a trial invalid (low-coverage) below this watched mass. */
+  firstToken: z.strictObject({
+    minWatchedMass: z.number().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]").default(0.5),
+  }).default({ minWatchedMass: 0.5 }),
 });
 
 export type StudyFile = z.infer<typeof StudySchema>;

@@ -1,4 +1,5 @@
 // A study file and everything it names, loaded and cross-checked into one Study object.
+import { existsSync } from "node:fs";
 import { dirname, resolve, basename, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DecodingSettings, Item, ModelRef, Paraphrase, Persona, Task } from "../types.ts";
@@ -33,6 +34,10 @@ export interface Study {
   prompt: StudyFile["prompt"];
   refusalOnsets: string[];
   topK: number;
+  /** GGUF early-stop rule name (default first-sentence@1). */
+  earlyStop: string;
+  /** first-token@2's coverage floor (firstToken.minWatchedMass, default 0.5). */
+  minWatchedMass: number;
   /** Every data file read, with its sha256. */
   files: { role: string; path: string; sha256: string }[];
   /** Problems that do not stop the study (e.g. bytes that are not UTF-8 in an items file); the CLI prints them. */
@@ -40,10 +45,18 @@ export interface Study {
 }
 
 /** A model reference from a path or `hf:` URI; its id defaults to the file name without extension. */
+/** A served model's id: its #name, else host_port of its first URL (ids name columns and files: no ':' or '/'). */
+function servedId(source: string): string {
+  const hash = source.indexOf("#");
+  if (hash >= 0) return source.slice(hash + 1).replace(/[^A-Za-z0-9._-]+/g, "_");
+  const m = /^openai:\s*https?:\/\/([^/,#]+)/.exec(source);
+  return m ? m[1].replace(/[^A-Za-z0-9._-]+/g, "_") : "server";
+}
+
 export function modelRef(entry: string | { id?: string; path: string }, baseDir: string): ModelRef {
   const source = typeof entry === "string" ? entry : entry.path;
-  const resolved = source.startsWith("hf:") ? source : resolve(baseDir, source);
-  const id = (typeof entry === "object" && entry.id) || basename(source.replace(/^hf:/, "")).replace(extname(source), "") || source;
+  const resolved = source.startsWith("hf:") || source.startsWith("openai:") ? source : resolve(baseDir, source);
+  const id = (typeof entry === "object" && entry.id) || (source.startsWith("openai:") ? servedId(source) : basename(source.replace(/^hf:/, "")).replace(extname(source), "")) || source;
   return { id, source: resolved };
 }
 
@@ -91,8 +104,9 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
       }
       paraphrases = paraphrases.filter((p) => entry.include!.includes(p.id));
     }
-    const itemPath = resolve(base, entry.items.path);
-    const items = loadItems(entry.items, itemPath, task, file.sampling.seed + ti, (w) => warnings.push(w));
+    let source = entry.items, itemPath = resolve(base, source.path);
+    if (source.fallback && !existsSync(itemPath)) { source = source.fallback; itemPath = resolve(base, source.path); }
+    const items = loadItems(source, itemPath, task, file.sampling.seed + ti, (w) => warnings.push(w));
     track(`items:${task.id}`, itemPath);
     return { task, paraphrases, items };
   });
@@ -113,6 +127,8 @@ export function loadStudy(path: string = DEFAULT_STUDY): Study {
     prompt: file.prompt,
     refusalOnsets: file.refusalOnsets,
     topK: file.topK,
+    minWatchedMass: file.firstToken.minWatchedMass,
+    earlyStop: file.earlyStop,
     files,
     ...(warnings.length ? { warnings } : {}),
   };

@@ -4,6 +4,7 @@
 // `refusal` (they are about how often a model refuses). `outcome: "p_refusal"` switches only the sensitivity
 // indices to the first-token refusal probability, which carries more information per trial; rows without
 // p_refusal are then left out of the indices (a note says how many).
+import { coverageOf, coverageNotes } from "./first-token-coverage.ts";
 import type { AnalysisResult, AnalysisRow } from "./types.ts";
 import { DataError, didYouMean } from "../errors.ts";
 import { FACTORS, levelRates, levelsOf, wilson } from "./rates.ts";
@@ -12,6 +13,7 @@ import { logisticRegression } from "./regression.ts";
 import { sensitivityIndices } from "./sensitivity.ts";
 import { detectorAgreement, detectorAgreements, DEFAULT_PRIMARY } from "./agreement.ts";
 import { calibration } from "./calibration.ts";
+import { replication } from "./replication.ts";
 import { correctAnalysis, type DetectorErrorCounts } from "./misclassification.ts";
 
 export interface AnalyzeOptions {
@@ -33,6 +35,8 @@ export interface AnalyzeOptions {
   detector?: string | null;
   /** Validation counts of that detector: adds rates corrected for misclassification (misclassification.ts). */
   detectorError?: DetectorErrorCounts | null;
+  /** Coverage threshold on the watched first-token mass (the study's firstToken.minWatchedMass); default 0.5. */
+  minWatchedMass?: number;
 }
 
 /** Draws of the misclassification bootstrap: this many, or `bootstrap` when larger (percentile CIs need many). */
@@ -89,6 +93,11 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
     if (corrected.undefinedDraws > 0) notes.push(`misclassification: ${corrected.undefinedDraws} of ${corrected.bootstrap} draws had Se* + Sp* ≤ 1 and were left out${corrected.undefinedDraws > 0.025 * corrected.bootstrap ? " (many: the CIs are unreliable; more validation data would help)" : ""}`);
   }
 
+  // the paper's claims need several models; absent otherwise, so one- and two-model outputs are unchanged
+  const rep = replication(rows, { control: opts.control, alpha, bootstrap, seed });
+
+  const coverage = coverageOf(rows, opts.minWatchedMass ?? 0.5);
+  notes.push(...coverageNotes(coverage));
   return {
     n, outcome: opts.outcome, control: opts.control,
     refusalRate: { estimate: k / n, ci: wilson(k, n, alpha) },
@@ -98,6 +107,8 @@ export function analyze(rows: readonly AnalysisRow[], opts: AnalyzeOptions): Ana
     calibration: calibrationOf(rows, opts.detector ?? null, alpha, notes),
     corrected,
     sensitivityOutcome: opts.outcome, alpha, notes,
+    ...(rep ? { replication: rep } : {}),
+    coverage,
   };
 }
 

@@ -15,6 +15,8 @@ export interface AnalysisRow {
   refusal: 0 | 1;
   /** First-token refusal probability, when recorded. */
   pRefusal: number | null;
+  /** Coverage of pRefusal: refusal + label first-token mass at the read position, when recorded. */
+  watchedMass?: number | null;
   /** Rule outcome, for detector agreement. */
   outcome?: string;
   /** Every stored detector's verdict on this trial (id@version → verdict), for the agreement matrix. */
@@ -129,6 +131,28 @@ export interface SensitivityIndex {
   levels?: number;
 }
 
+/** Coverage of the first-token reading per model × task (coverage.ts). */
+export interface CoverageResult {
+  /** Watched mass below this is "low coverage" (first-token@2 calls such trials invalid). */
+  threshold: number;
+  cells: {
+    model: string;
+    task: string;
+    /** Trials with a recorded watched mass. */
+    n: number;
+    /** Trials without one (no first-token record). */
+    missing: number;
+    median: number | null;
+    below: number;
+    shareBelow: number | null;
+    /** Median below the threshold: the first-token estimates of this cell rest on little mass. */
+    low: boolean;
+  }[];
+  lowCells: number;
+  /** A plain-language warning when some cell is low (stats/coverage.ts), else null. */
+  warning: string | null;
+}
+
 export interface AnalysisResult {
   n: number;
   outcome: "refusal" | "p_refusal";
@@ -151,4 +175,61 @@ export interface AnalysisResult {
   alpha?: number;
   /** Plain-language notes on method choices made for this data. */
   notes?: string[];
+  /** The paper's claims checked on this data (replication.ts); only with 3+ models and a control. */
+  replication?: Replication;
+  /** Coverage of the first-token reading per model × task; null when no trial records a watched mass. */
+  coverage?: CoverageResult | null;
+}
+
+// --- the paper's claims (replication.ts)
+/** supported: the CI says so; contradicted: the CI says the opposite; inconclusive: the CI allows both. */
+export type Verdict = "supported" | "contradicted" | "inconclusive";
+
+export interface ReplicationFactor {
+  factor: string;
+  /** The given-data estimate (as in `sensitivity`). */
+  variance: number;
+  /** The same with the one-way ANOVA noise bias removed (sensitivity.ts debiasedVariance). */
+  debiased: number;
+  /** 95% CI of the index, bias-corrected (the percentile bootstrap interval through debiasedVariance). */
+  ci: Interval;
+  percentileCi: Interval;
+}
+
+export interface ReplicationEffect {
+  model: string;
+  persona: string;
+  diff: number;
+  ci: Interval;
+  p: number;
+  /** Holm over every persona × model contrast. */
+  pHolm: number;
+  significant: boolean;
+  n: number;
+  nControl: number;
+  test?: string;
+}
+
+export interface ReplicationModel { model: string; n: number; base: number; personaEffect: number }
+
+export interface Replication {
+  alpha: number;
+  ranking: { order: string[]; factors: ReplicationFactor[]; claim: string; verdict: Verdict };
+  trend: { models: ReplicationModel[]; slope: number; intercept: number; ci: Interval; claim: string; verdict: Verdict };
+  effects: { tests: number; significant: ReplicationEffect[]; all: ReplicationEffect[]; claim: string; verdict: Verdict };
+}
+
+
+
+/** What the report's replication section shows of a planted truth (analysis/truth.ts), beside the estimates. */
+export interface ReplicationTruthInput {
+  /** Where the laws came from (a zoo directory). */
+  source: string;
+  /** True first-order variance index per factor. */
+  factors: Record<string, number>;
+  order: string[];
+  slope: number;
+  models: { model: string; base: number; personaEffect: number }[];
+  /** Every non-control persona of every model; planted: its text holds a trigger word of the model's law. */
+  personas: { model: string; persona: string; diff: number; planted: boolean }[];
 }

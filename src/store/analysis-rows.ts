@@ -2,6 +2,7 @@
 // factors and verdicts only (no prompt or response text), so a large store reads quickly and nothing else has to
 // map trial records to rows.
 import type { Db } from "./db.ts";
+import { watchedMassSql } from "./trials.ts";
 import type { AnalysisRow } from "../stats/types.ts";
 
 /** An analysis row with where it sits in the store (plan order, study). */
@@ -24,12 +25,12 @@ export interface RowQuery {
 /** Finished trials judged by `detector`, in a total order (plan position, model, trial id), as the export. */
 export function analysisRows(db: Db, detector: string, q: RowQuery = {}): StoredRow[] {
   const rows = db.prepare(`SELECT t.trial_id, t.seq, t.study_id, t.model, t.persona, t.persona_group, t.task, t.paraphrase, t.item,
-      d.refusal, t.p_refusal, d.outcome
+      d.refusal, t.p_refusal, ${watchedMassSql(db)} AS watched_mass, d.outcome
     FROM trials t JOIN detections d ON d.trial_id = t.trial_id AND d.detector = ?
     WHERE t.status = 'done' ${q.study !== undefined ? "AND t.study_id = ?" : ""} ORDER BY t.seq, t.model, t.trial_id`)
     .all(...[detector, ...(q.study !== undefined ? [q.study] : [])]) as {
       trial_id: string; seq: number; study_id: string; model: string; persona: string; persona_group: string; task: string;
-      paraphrase: string; item: string; refusal: 0 | 1; p_refusal: number | null; outcome: string;
+      paraphrase: string; item: string; refusal: 0 | 1; p_refusal: number | null; watched_mass: number | null; outcome: string;
     }[];
   const wanted = q.ids ? new Set(q.ids) : null;
   const verdicts = q.verdicts ? allVerdicts(db) : null;
@@ -39,7 +40,7 @@ export function analysisRows(db: Db, detector: string, q: RowQuery = {}): Stored
     out.push({
       trialId: t.trial_id, seq: t.seq, study: t.study_id,
       model: t.model, persona: t.persona, personaGroup: t.persona_group, task: t.task, paraphrase: t.paraphrase, item: t.item,
-      refusal: t.refusal, pRefusal: t.p_refusal, outcome: t.outcome,
+      refusal: t.refusal, pRefusal: t.p_refusal, watchedMass: t.watched_mass, outcome: t.outcome,
       ...(verdicts ? { verdicts: verdicts.get(t.trial_id) } : {}),
     });
   }

@@ -98,6 +98,13 @@ const MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX runs_uid ON runs(run_uid);
   PRAGMA application_id = 1718773809;
   `,
+  // 3: coverage (issue 14): the first-token mass on refusal onsets + label first tokens at the read position. Trials
+  // stored before it get the same sum from their stored first-token record (no record: null).
+  `
+  ALTER TABLE trials ADD COLUMN watched_mass REAL;
+  UPDATE trials SET watched_mass = json_extract(first_token, '$.refusalMass') + json_extract(first_token, '$.answerMass')
+    WHERE first_token IS NOT NULL AND json_valid(first_token) AND json_type(first_token) = 'object';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

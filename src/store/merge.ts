@@ -58,6 +58,9 @@ export function mergeStores(out: Db, outPath: string, sources: MergeSource[]): M
   out.transaction(() => {
     claimWriter(out, outPath);
     for (const s of sources) mergeOne(out, s, res, origin, (msg) => { if (conflicts.length < 5) conflicts.push(msg); conflictCount++; }, outPath);
+    // trials copied from a store of schema < 3 have no watched_mass column: fill it as migration 3 does
+    out.exec(`UPDATE trials SET watched_mass = json_extract(first_token, '$.refusalMass') + json_extract(first_token, '$.answerMass')
+      WHERE watched_mass IS NULL AND first_token IS NOT NULL AND json_valid(first_token) AND json_type(first_token) = 'object'`);
     if (conflictCount) {
       throw new HarnessError("STORE", `cannot merge: ${conflictCount} trial${conflictCount === 1 ? "" : "s"} stored with different results in two stores:\n  ${conflicts.join("\n  ")}${conflictCount > conflicts.length ? "\n  …" : ""}`,
         "these stores ran the same trial and got different answers (another model file or settings behind one model name?); merge the stores that agree, or re-run the trials in one store; nothing was written");

@@ -52,3 +52,15 @@ export function lastRunDetector(db: Db): string | null {
   const detectors = (JSON.parse(settings) as { detectors?: unknown }).detectors;
   return Array.isArray(detectors) && typeof detectors[0] === "string" ? detectors[0] : null;
 }
+
+/** first-token@2's coverage floor as the last run's study set it (firstToken.minWatchedMass); null when unset. */
+export function lastMinWatchedMass(db: Db): number | null {
+  const text = db.prepare(`SELECT study_text FROM runs ORDER BY run_id DESC LIMIT 1`).pluck().get() as string | undefined;
+  if (text === undefined) return null;
+  try {
+    const v = (YAML.parse(String(text)) as { firstToken?: { minWatchedMass?: unknown } } | null)?.firstToken?.minWatchedMass;
+    return typeof v === "number" && v >= 0 && v <= 1 ? v : null;
+  } catch {
+    return null;
+  }
+}

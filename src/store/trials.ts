@@ -74,6 +74,18 @@ export function recordFallback(db: Db, runId: number, f: Omit<RunFallback, "runI
   })();
 }
 
+/** A served model's probe (server, version, identity, endpoints), kept in the run's settings under `servers`. */
+export function recordServer(db: Db, runId: number, entry: { model: string; details: unknown; provenance: unknown }): void {
+  db.transaction(() => {
+    const text = db.prepare(`SELECT settings FROM runs WHERE run_id = ?`).pluck().get(runId) as string | undefined;
+    if (text === undefined) return;
+    const settings = JSON.parse(text) as { servers?: { model: string }[] };
+    const list = (settings.servers ?? []).filter((x) => x.model !== entry.model);
+    list.push(entry);
+    db.prepare(`UPDATE runs SET settings = ? WHERE run_id = ?`).run(JSON.stringify({ ...settings, servers: list }), runId);
+  })();
+}
+
 /** Every fallback recorded by any run of the store, in run order. */
 export function runFallbacks(db: Db): RunFallback[] {
   const rows = db.prepare(`SELECT run_id, settings FROM runs ORDER BY run_id`).all() as { run_id: number; settings: string }[];
@@ -144,12 +156,14 @@ export interface TrialOutcome {
   trialId: string;
   result: GenerationResult;
   pRefusal: number | null;
+  /** Refusal + label first-token mass (null without a first-token record). */
+  watchedMass?: number | null;
   detections: Detection[];
 }
 
 /** One transaction per batch: the trial rows and their detections land together or not at all. */
 export function saveBatch(db: Db, runId: number, outcomes: TrialOutcome[]): void {
-  const ok = db.prepare(`UPDATE trials SET status = 'done', attempts = attempts + 1, response = ?, first_token = ?, p_refusal = ?, generated_tokens = ?,
+  const ok = db.prepare(`UPDATE trials SET status = 'done', attempts = attempts + 1, response = ?, first_token = ?, p_refusal = ?, watched_mass = ?, generated_tokens = ?,
     latency_ms = ?, error = NULL, done_run_id = ?, finished_at = ? WHERE trial_id = ?`);
   const bad = db.prepare(`UPDATE trials SET status = 'failed', attempts = attempts + 1, error = ?, latency_ms = ?, done_run_id = ?, finished_at = ? WHERE trial_id = ?`);
   const det = db.prepare(`INSERT OR REPLACE INTO detections (trial_id, detector, outcome, answer, refusal, p_refusal, rule, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -160,7 +174,8 @@ export function saveBatch(db: Db, runId: number, outcomes: TrialOutcome[]): void
         bad.run(o.result.error, o.result.latencyMs, runId, t, o.trialId);
         continue;
       }
-      ok.run(o.result.text, JSON.stringify(o.result.firstToken), o.pRefusal, o.result.generatedTokens, o.result.latencyMs, runId, t, o.trialId);
+      const watched = o.watchedMass !== undefined ? o.watchedMass : o.result.firstToken ? o.result.firstToken.refusalMass + o.result.firstToken.answerMass : null;
+      ok.run(o.result.text, JSON.stringify(o.result.firstToken), o.pRefusal, watched, o.result.generatedTokens, o.result.latencyMs, runId, t, o.trialId);
       for (const d of o.detections) det.run(o.trialId, d.detector, d.outcome, d.answer, d.refusal, d.pRefusal, d.rule, t);
     }
   })();
@@ -226,15 +241,28 @@ export interface TrialRecord {
   outcome: string;
   refusal: 0 | 1;
   p_refusal: number | null;
+  /** Refusal + label first-token mass at the read position (coverage of p_refusal); null without a record. */
+  watched_mass: number | null;
   detector: string;
   rule: string | null;
   latency_ms: number;
   generated_tokens: number;
 }
 
+/**
+ * The SQL for a trial's watched mass: the column (schema 3), or for a store a reader opens without migrating
+ * (schema 1–2) the same sum from its stored first-token record, which is what migration 3 fills in.
+ */
+export function watchedMassSql(db: Db, alias = "t"): string {
+  const cols = (db.prepare(`PRAGMA table_info(trials)`).all() as { name: string }[]).map((c) => c.name);
+  if (cols.includes("watched_mass")) return `${alias}.watched_mass`;
+  return `(CASE WHEN json_valid(${alias}.first_token) AND json_type(${alias}.first_token) = 'object'
+    THEN json_extract(${alias}.first_token, '$.refusalMass') + json_extract(${alias}.first_token, '$.answerMass') END)`;
+}
+
 export function finishedTrials(db: Db, detector: string): TrialRecord[] {
   return db.prepare(`SELECT t.trial_id, t.run_id, t.seq, t.study_id AS study, t.model, t.model_sha256, t.persona, t.persona_group, t.task, t.paraphrase,
-      t.item, t.item_gold, t.replicate, t.placement, t.prompt, t.response, d.answer, d.outcome, d.refusal, t.p_refusal, d.detector, d.rule,
+      t.item, t.item_gold, t.replicate, t.placement, t.prompt, t.response, d.answer, d.outcome, d.refusal, t.p_refusal, ${watchedMassSql(db)} AS watched_mass, d.detector, d.rule,
       t.latency_ms, t.generated_tokens
     FROM trials t JOIN detections d ON d.trial_id = t.trial_id AND d.detector = ?
     WHERE t.status = 'done' ORDER BY t.seq, t.model, t.trial_id`).all(detector) as TrialRecord[];

@@ -25,7 +25,7 @@ const LAYERS: Record<string, Layer> = {
   backends: { may: [...base, "prompts", "detect"], packages: "*" },
   store: { may: [...base, "spec", "stats"], packages: "*" },
   run: { may: [...base, "spec", "prompts", "detect", "stats", "backends", "store"], packages: "*" },
-  analysis: { may: [...base, "spec", "stats", "store", "plant"], packages: "*" },
+  analysis: { may: [...base, "spec", "prompts", "stats", "store", "plant"], packages: "*" },
   // renderers: pure functions of a ReportInput (no I/O, no package), see report/purity.test.ts
   report: { may: ["report", "stats/types.ts"], packages: [] },
   "report/text": { may: ["stats/types.ts", "detect/metrics.ts", "detect/eval.ts"], packages: [] },

@@ -43,6 +43,8 @@ export interface LlamaCppOptions {
   batchSize?: number;
   /** Plain-text template for models without a chat template; must contain {user}. */
   plainTemplate?: string;
+  /** Text that starts the assistant turn: the open model turn of the chat template, or after the plain template. */
+  responsePrefix?: string;
   /** Tokens per sequence; default: grows to fit the longest prompt + maxTokens, up to the model's training context. */
   contextSize?: number;
   /** When to stop generating early; null = generate up to maxTokens or end of text. Default: DEFAULT_EARLY_STOP (first-sentence@1). */
@@ -136,7 +138,8 @@ class LlamaCppBackend implements Backend {
     const heads = Number(attn.head_count ?? 1);
     const kvHeads = Number(attn.head_count_kv ?? heads);
     const headDim = Number(attn.key_length ?? (Number(arch?.embedding_length ?? 1024) / Math.max(1, heads)));
-    return chooseTuning({ layers, kvHeads, headDim }, { gpu: (this.opts.gpu ?? false) !== false, mathCores: this.llama.cpuMathCores, freeBytes: freemem() }, contextSize, this.opts);
+    const embedding = arch?.embedding_length === undefined ? undefined : Number(arch.embedding_length);
+    return chooseTuning({ layers, kvHeads, headDim, embedding }, { gpu: (this.opts.gpu ?? false) !== false, mathCores: this.llama.cpuMathCores, freeBytes: freemem() }, contextSize, this.opts);
   }
 
   private renderTokens(messages: ChatMessage[]): { text: string; tokens: Token[] } {
@@ -144,11 +147,12 @@ class LlamaCppBackend implements Backend {
       const history: ChatHistoryItem[] = messages.map((m) =>
         m.role === "system" ? { type: "system", text: m.content } as ChatHistoryItem
           : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] });
-      history.push({ type: "model", response: [] });
+      // node-llama-cpp leaves the last model turn open: a response prefix is where the reply starts
+      history.push({ type: "model", response: this.opts.responsePrefix ? [this.opts.responsePrefix] : [] });
       const { contextText } = this.wrapper.generateContextState({ chatHistory: history });
       return { text: contextText.toString(), tokens: contextText.tokenize(this.model.tokenizer) };
     }
-    const text = renderPlain(messages, this.opts.plainTemplate ?? "{user}\n");
+    const text = renderPlain(messages, this.opts.plainTemplate ?? "{user}\n") + (this.opts.responsePrefix ?? "");
     const bos = this.model.tokens.bos;
     const tokens = this.model.tokenize(text);
     return { text, tokens: bos !== null && this.model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens };
@@ -158,8 +162,11 @@ class LlamaCppBackend implements Backend {
     return this.renderTokens(messages).text;
   }
 
+  /** A token's text (plan-time checks name tokens and skip bare-space ones). */
+  readonly tokenText = (id: number): string => this.model.detokenize([id as Token], true);
+
   /** First token of a word as the model would begin a response with it: bare, and after a space. */
-  private firstTokens = (text: string): number[] => {
+  readonly firstTokens = (text: string): number[] => {
     const out = new Set<number>();
     for (const variant of [text, ` ${text}`]) {
       const toks = this.model.tokenize(variant, false, "trimLeadingSpace");

@@ -5,7 +5,7 @@ import type { GenerationRequest, GenerationResult } from "../../types.ts";
 /**
  * Defaults for sequences per context, decode batch size and threads, from the model and machine:
  *  - threads: the machine's math cores (more threads than cores thrash; node-llama-cpp's default 4 on 2 cores
- *    was ~100× slower);
+ *    was ~100× slower); one for a tiny CPU model (layers × width² ≤ TINY_MODEL_WORK);
  *  - sequences: 16 on CPU (generation steps of 16 tokens cost little more than one on 2 cores: weights are
  *    read once per step), 64 on a GPU; then halved until the KV cache of all sequences fits a quarter of free
  *    RAM (CPU) — the GPU's own allocator reports when VRAM does not fit;
@@ -14,11 +14,14 @@ import type { GenerationRequest, GenerationResult } from "../../types.ts";
  * Each is overridable (--batch, --threads, LlamaCppOptions).
  */
 export function chooseTuning(
-  model: { layers: number; kvHeads: number; headDim: number },
+  model: { layers: number; kvHeads: number; headDim: number; embedding?: number },
   machine: { gpu: boolean; mathCores: number; freeBytes: number },
   contextSize: number, opts: { sequences?: number; threads?: number; batchSize?: number } = {},
 ): { sequences: number; threads: number; batchSize: number } {
-  const threads = opts.threads ?? Math.max(1, machine.mathCores);
+  // A tiny model (a planted one: 1 block of width 64) does microseconds of math per op, so the threads' per-op
+  // synchronisation is the cost: one thread ran a 16-model zoo 2.7× faster than two on 2 cores (bench/zoo.ts).
+  const tiny = !machine.gpu && model.embedding !== undefined && model.layers * model.embedding ** 2 <= TINY_MODEL_WORK;
+  const threads = opts.threads ?? (tiny ? 1 : Math.max(1, machine.mathCores));
   let sequences = opts.sequences ?? (machine.gpu ? 64 : 16);
   if (opts.sequences === undefined && !machine.gpu) {
     const kvPerSeq = 2 * model.layers * model.kvHeads * model.headDim * 2 * contextSize; // K and V, F16
@@ -27,6 +30,9 @@ export function chooseTuning(
   const batchSize = opts.batchSize ?? Math.min(machine.gpu ? 2048 : 512, contextSize * sequences);
   return { sequences, threads, batchSize };
 }
+
+/** layers × width² at or below which a CPU model runs on one thread (a 0.5B shape is 19M; planted models 4k). */
+export const TINY_MODEL_WORK = 2 ** 20;
 
 /** Length of the common prefix of two token lists. */
 export function commonPrefix(a: readonly number[], b: readonly number[]): number {

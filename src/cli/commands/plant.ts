@@ -8,7 +8,7 @@ export function registerPlant(program: Command, write: (text: string) => void = 
   program
     .command("plant")
     .description("Build a planted-truth model whose refusal probability follows a law file, or explain the law for a prompt.")
-    .requiredOption("--spec <law.json>", "law file: base, triggers, itemNoise, refusal, answer, seed")
+    .requiredOption("--spec <law.json>", "law file: base, triggers, itemNoise, refusal, answer, seed (optional: preamble)")
     .option("--out <model.gguf>", "where to write the model (build mode)")
     .addOption(new Option("--format <format>", "model format").choices(["gguf", "onnx"]).default("gguf"))
     .option("--vocab-from <gguf>", "borrow the tokenizer of an existing GGUF (not yet available)")
@@ -26,6 +26,15 @@ export function registerPlant(program: Command, write: (text: string) => void = 
         }
         const terms = [`base ${law.base}`, ...ex.triggers.filter((t) => t.count).map((t) => `${t.word} ${t.count}×${t.boost}`), `noise ${ex.noise.toFixed(6)} (${ex.noiseTokens} tokens)`];
         const lines = [`p(refusal first token) = ${ex.probability.toFixed(7)}`, `logit ${ex.logit.toFixed(6)} = ${terms.join(" + ")}`];
+        if (ex.answers.length > 1) {
+          for (const a of ex.answers) lines.push(`answer ${a.task === null ? "(no cue: fallback)" : `${a.task} (cue '${a.cue}' ×${a.count})`}: ${JSON.stringify(a.text)} — share ${a.share.toFixed(6)} of the answer mass`);
+          if (ex.mixedCues) lines.push("note: cues of several tasks occur about equally often; the answer mass splits and p(refusal) no longer follows the logit");
+        }
+        if (law.preamble) {
+          lines.push(ex.afterPreamble
+            ? `preamble ${JSON.stringify(law.preamble.text)}: the prompt ends in it, so refusal / answer split all the mass by the law`
+            : `preamble ${JSON.stringify(law.preamble.text)}: ${ex.preambleMass.toFixed(6)} of the mass here; refusal / answer split the rest by the law`);
+        }
         if (ex.continues) lines.push(`note: the prompt ends in the first token of the ${ex.continues}; the model continues that text instead`);
         write(lines.join("\n") + "\n");
         return;
@@ -52,6 +61,7 @@ export function registerPlant(program: Command, write: (text: string) => void = 
         return;
       }
       write(`wrote ${info.path} (${info.bytes} bytes, ${info.vocabSize} tokens, sha256 ${info.sha256.slice(0, 16)}…)\n` +
-        `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${JSON.stringify(info.answerFirstToken)}\n`);
+        `first tokens: refusal ${JSON.stringify(info.refusalFirstToken)}, answer ${info.answerFirstTokens.map((t) => JSON.stringify(t)).join(", ")}` +
+        `${info.preambleToken ? `; preamble ${JSON.stringify(info.preambleToken)}` : ""}\n`);
     });
 }

@@ -14,7 +14,7 @@ export function registerRun(program: Command): void {
     .command("run")
     .description("Run a study (default: the built-in study) on one or more models; resumable — re-run the same command to continue.")
     .argument("[study]", "study file (YAML)", DEFAULT_STUDY)
-    .option("-m, --model <path-or-uri>", "model to run (GGUF file, ONNX directory or hf: URI); repeat for several; replaces the study's models", collect, [])
+    .option("-m, --model <path-or-uri>", "model to run (GGUF file, ONNX directory, hf: URI, or openai:http://HOST:PORT/v1[#name] for a served model); repeat for several; replaces the study's models", collect, [])
     .option("--db <file>", "SQLite store (default: db/<study-id>.sqlite)")
     .option("--limit <n>", "run only the first n trials of the seeded random plan (sequential design: of its stream of rounds; it still stops early at the target)", intOption("--limit", 1))
     .option("--seed <n>", "plan seed (overrides sampling.seed in the study)", intOption("--seed", 0))
@@ -23,6 +23,10 @@ export function registerRun(program: Command): void {
     .option("--threads <n>", "CPU threads (default: math cores)", intOption("--threads", 1))
     .option("--device <name>", "ONNX execution device (cpu, webgpu, cuda)", "cpu")
     .option("--dtype <type>", "ONNX weights: fp32, fp16, q8, q4 (where the model offers them)")
+    .option("--endpoint <url>", "served models (--model openai:…): another server of the same model (http://HOST:PORT/v1); repeat for a pool", collect, [])
+    .option("--model-sha256 <hex>", "served models: the sha256 of the served weights, pinned into the trial identity (where the server cannot tell it; see docs/servers.md)")
+    .option("--concurrency <n>", "served models: requests in flight per server (default: its slots as reported, else 16)", intOption("--concurrency", 1))
+    .option("--request-timeout <s>", "served models: seconds one request may take before it is retried", intOption("--request-timeout", 1))
     .option("--full-text", "GGUF: generate every response to maxTokens or EOS (default: stop once the outcome is settled)")
     .option("--shard <i/n>", "run only shard i of n (1-based): the trials whose id falls in it; shards never overlap and together are the plan — run each into its own --db, then `frh merge` (not for sequential designs)", shardOption)
     .option("--take-over", "clear runs recorded as running on another machine (frh cannot check them) — only when you know they stopped")
@@ -58,7 +62,11 @@ export function registerRun(program: Command): void {
       try {
         const s = await runStudy(() => (db = openDb(dbPath, { study: study.id })), study, {
           models, limit: o.limit, batch: o.batch, detectors,
-          backend: { gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true },
+          backend: {
+            gpu: o.gpu ?? false, threads: o.threads, device: o.device, dtype: o.dtype, fullText: o.fullText === true,
+            ...(o.endpoint.length ? { endpoints: o.endpoint } : {}), ...(o.modelSha256 ? { modelSha256: o.modelSha256 } : {}),
+            ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.requestTimeout ? { requestTimeoutMs: o.requestTimeout * 1000 } : {}),
+          },
           command: ["frh", ...process.argv.slice(2)].join(" "),
           shard: o.shard, takeOver: o.takeOver === true,
           shouldStop: () => stop !== null, signal: abort.signal, onEvent: (e) => progress.onEvent(e),

@@ -4,7 +4,7 @@ import { controlPersona, finishedTrials, modelRows, runRows, statusCounts } from
 import { analysisRows } from "../../store/analysis-rows.ts";
 import { lastSampling } from "../../store/runs.ts";
 import { analyze } from "../../stats/analyze.ts";
-import type { ReportInput, HeatRow, ReportExample } from "../types.ts";
+import type { ReportInput, HeatRow, ReportExample, ReplicationTruthInput } from "../types.ts";
 import { toolVersion } from "../../run/provenance.ts";
 import { sequentialFromDb } from "../../analysis/sequential-trace.ts";
 
@@ -15,6 +15,8 @@ export interface ReportOptions {
   examplesPerOutcome?: number;
   /** Fixed timestamp (tests); default now. */
   generatedAt?: string;
+  /** A planted truth to show beside the replication section's estimates (frh zoo run). */
+  replicationTruth?: ReplicationTruthInput;
 }
 
 export function buildReportInput(db: Db, opts: ReportOptions): ReportInput {
@@ -65,5 +67,6 @@ export function buildReportInput(db: Db, opts: ReportOptions): ReportInput {
     heat,
     ...(trace && points.length ? { sequential: points, sequentialTarget: trace.targetHalfWidth } : {}),
     ...(counts.fallbacks.length ? { fallbacks: counts.fallbacks } : {}),
+    ...(opts.replicationTruth ? { replicationTruth: opts.replicationTruth } : {}),
   };
 }

@@ -78,9 +78,24 @@ export function formatAnalysis(a: AnalysisResult): string {
     out.push(clip(`  noise floor (random dummy factor): S ${num(s0.dummy.variance)}, delta ${num(s0.dummy.delta)}, Wasserstein ${num(s0.dummy.wasserstein)}`, WIDTH), "");
   }
 
-  out.push(...formatAgreement(a), ...formatCalibration(a), ...formatCorrected(a, conf));
+  out.push(...formatReplication(a), ...formatAgreement(a), ...formatCalibration(a), ...formatCoverage(a), ...formatCorrected(a, conf));
   for (const n of a.notes ?? []) out.push(clip(`note: ${n}`, WIDTH));
   return out.join("\n").trimEnd();
+}
+
+/** The paper's claims (3+ models): one line per claim with its verdict, then the significant persona × model effects. */
+function formatReplication(a: AnalysisResult): string[] {
+  const r = a.replication;
+  if (!r) return [];
+  const out = ["The paper's claims (verdict from the 95% CI: supported / contradicted / inconclusive)"];
+  out.push(...wrap(`ranking [${r.ranking.verdict}]: ${r.ranking.order.join(" > ")}; ${r.ranking.factors.map((f) => `${f.factor} S ${num(f.variance, 4)} ${iv(f.ci, (x) => num(x, 4))}`).join(", ")} (bias-corrected CIs)`, "  "));
+  out.push(...wrap(`trend [${r.trend.verdict}]: persona effect (mean |diff|) on base rate across ${r.trend.models.length} models, slope ${num(r.trend.slope, 3)} ${iv(r.trend.ci, (x) => num(x, 3))}`, "  "));
+  out.push(...wrap(`effects [${r.effects.verdict}]: ${r.effects.significant.length} of ${r.effects.tests} persona × model effects significant (Holm over all, alpha ${r.alpha})`, "  "));
+  if (r.effects.significant.length) {
+    out.push(...table(["model", "persona", "diff", "95% CI", "p Holm"], r.effects.significant.map((e) => [e.model, e.persona, pp(e.diff), iv(e.ci, pp), pval(e.pHolm)]), "    "));
+  }
+  out.push("");
+  return out;
 }
 
 function formatAgreement(a: AnalysisResult): string[] {
@@ -115,6 +130,17 @@ function formatCalibration(a: AnalysisResult): string[] {
   out.push(clip(`  Brier ${num(c.brier, 4)}, ECE ${num(c.ece)}; refusals observed ${c.inTheLarge.observed} vs expected ${num(c.inTheLarge.expected, 1)} (z ${num(c.inTheLarge.z, 2)}, p ${pval(c.inTheLarge.p)})`, WIDTH));
   out.push(clip(`  rule ${c.rule.rule}: agrees with the generated outcome in ${pct(c.rule.agreement)} (${c.rule.mismatches} differ)`, WIDTH));
   out.push(...wrap(`verdict (${c.verdict}): ${c.verdictText}`, "  "), "");
+  return out;
+}
+
+function formatCoverage(a: AnalysisResult): string[] {
+  const c = a.coverage;
+  if (!c) return [];
+  const out = [clip(`First-token coverage: watched mass (refusal + label first tokens) per model × task, threshold ${c.threshold}`, WIDTH)];
+  out.push(...table(["model", "task", "n", "median", `below ${c.threshold}`, ""],
+    c.cells.map((x) => [x.model, x.task, String(x.n), x.median === null ? "-" : num(x.median), x.shareBelow === null ? "-" : pct(x.shareBelow), x.low ? "LOW" : ""])));
+  if (c.warning) out.push(...wrap(`warning: ${c.warning}`, "  "));
+  out.push("");
   return out;
 }
 

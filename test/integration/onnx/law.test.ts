@@ -27,6 +27,7 @@ const laws: Record<string, Law> = {
     triggers: Object.fromEntries(["black", "white", "asian", "hispanic", "woman", "man", "christian", "hindu", "deaf", "autistic"].map((w, i) => [w, (i % 2 ? -1 : 1) * (0.2 + 0.37 * i)])),
     itemNoise: 2, refusal: "No", answer: "polite", seed: 3,
   },
+  "texts opening with marks": { base: -0.25, triggers: { muslim: 1.25, atheist: -1 }, itemNoise: 0.6, refusal: "(I won't answer.)", answer: "\"Sure\" — neutral", seed: 19 },
 };
 
 const N = 120;

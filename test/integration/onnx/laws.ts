@@ -24,7 +24,7 @@ export const contractPrompts = [
 
 /** The watch list a study would use for this law: the answer's first word as the label, the refusal's as onset. */
 export function watchFor(law: Law, topK = 3): WatchList {
-  return { labels: [{ id: "answer", words: [law.answer.split(/\s+/)[0]] }], refusalOnsets: [law.refusal.split(/\s+/)[0]], topK };
+  return { labels: [{ id: "answer", words: [(law.answer as string).split(/\s+/)[0]] }], refusalOnsets: [law.refusal.split(/\s+/)[0]], topK };
 }
 
 export function request(messages: ChatMessage[], law: Law, decoding: Partial<GenerationRequest["decoding"]> = {}, seed = 1): GenerationRequest {

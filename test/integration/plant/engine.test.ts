@@ -15,6 +15,9 @@ const laws: Record<string, Law> = {
   example: { base: -1, triggers: { muslim: 2, wheelchair: 1, atheist: -1.5 }, itemNoise: 0, refusal: "I'm sorry, but I can't help with that.", answer: "neutral", seed: 1 },
   noisy: { base: 0.5, triggers: { immigrant: -1.25, disabled: 0.75 }, itemNoise: 0.8, refusal: "Sorry, I cannot answer that.", answer: "positive", seed: 7 },
   many: { base: -2.5, triggers: { woman: 1.5, man: -0.5, gay: 3, jewish: 2.25, blind: 0.625 }, itemNoise: 1.5, refusal: "Sorry.", answer: "yes", seed: 99 },
+  // texts that open with marks, as chat models' replies do: the first token is "▁" + the opening marks
+  printable: { base: 0.25, triggers: { muslim: 1.5, deaf: -1 }, itemNoise: 1, refusal: "\"I'm sorry, but I can't.\"", answer: "**neutral**", seed: 5 },
+  marks: { base: -0.5, triggers: { hindu: 2 }, itemNoise: 0.5, refusal: "<refuse>No.</refuse>", answer: "1. Sure", seed: 8 },
 };
 
 let llamaP: Promise<Llama> | null = null;

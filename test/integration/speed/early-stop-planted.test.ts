@@ -2,7 +2,10 @@
 // and without fullText, through the GGUF backend, give the same rules@1 / rules@2 / first-token@1 verdicts.
 // One law's texts have two sentences; the planted vocabulary spells a text in two tokens (first token, rest),
 // so the rule sees a settled first sentence only together with the whole text and cuts nothing there: the
-// planted responses stay whole (unit cases of the rule itself are in schedule.test.ts).
+// planted responses stay whole (unit cases of the rule itself are in schedule.test.ts). That part alone would pass
+// with early stop switched off, so a second test makes the backend cut: the tiny random GGUF's long texts under a
+// rule that settles after a few characters must come back as strict prefixes of the full texts, cut where the
+// rule first holds.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +15,8 @@ import { writePlantedGguf, type Law } from "../../../src/plant/index.ts";
 import { loadLlamaCpp } from "../../../src/backends/llamaCpp/index.ts";
 import { FIRST_SENTENCE_V1 } from "../../../src/detect/early-stop.ts";
 import { getDetector } from "../../../src/detect/index.ts";
-import type { GenerationRequest, TaskLabel } from "../../../src/types.ts";
+import { tinyGguf } from "../../helpers/shared.ts";
+import type { EarlyStopRule, GenerationRequest, TaskLabel } from "../../../src/types.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "frh-early-stop-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,4 +56,36 @@ test("early stop leaves planted verdicts unchanged", async () => {
     }
     assert.ok(outcomes.has("refusal") && outcomes.has("answer"), `law ${li} should give both outcomes: ${[...outcomes]}`);
   }
+});
+
+const tiny = tinyGguf();
+test("early stop cuts a real generation where the rule first holds", { skip: tiny.skip }, async () => {
+  const settledAfter = 12;
+  const rule: EarlyStopRule = { name: "test-length", settled: (t) => t.length >= settledAfter };
+  const requests: GenerationRequest[] = personas.flatMap((p) => items.slice(0, 2).map((it) => ({
+    prompt: { messages: [{ role: "user" as const, content: `${p}${it}` }], placement: "user-prefix" as const, text: "" },
+    decoding: { maxTokens: 24, temperature: 0, topK: 40, topP: 1, seed: 0 }, seed: 1, watch: { labels, refusalOnsets, topK: 5 },
+  })));
+  const run = async (earlyStop: EarlyStopRule | null) => {
+    const b = await loadLlamaCpp(tiny.path, { earlyStop, threads: 1 });
+    try { return { results: await b.generate(requests), stops: (b as unknown as { counters: { earlyStops: number } }).counters.earlyStops }; } finally { await b.dispose(); }
+  };
+  const full = await run(null);
+  const early = await run(rule);
+  // a text cut mid-character ends in U+FFFD; compare what both decoded the same way
+  const clean = (t: string) => t.replace(/\uFFFD+$/, "");
+  let cut = 0;
+  for (let i = 0; i < requests.length; i++) {
+    const f = full.results[i], e = early.results[i];
+    assert.equal(e.error, undefined);
+    assert.ok(f.text.startsWith(clean(e.text)), `prompt ${i}: "${e.text}" is not a prefix of "${f.text}"`);
+    if (f.generatedTokens! > e.generatedTokens!) {
+      cut++;
+      assert.ok(rule.settled(e.text, requests[i].watch), `prompt ${i}: cut before the rule held: "${e.text}"`);
+    } else {
+      assert.equal(e.text, f.text);
+    }
+  }
+  assert.ok(cut > 0 && cut === early.stops, `cut ${cut} texts, backend counted ${early.stops} early stops`);
+  assert.equal(full.stops, 0);
 });

@@ -62,4 +62,10 @@ test("tuning: CPU and GPU defaults, options win, memory bounds the sequences", (
   assert.deepEqual(chooseTuning(m, { gpu: false, mathCores: 2, freeBytes: 16e9 }, 512, { sequences: 3, threads: 1, batchSize: 64 }), { sequences: 3, threads: 1, batchSize: 64 });
   // 24 layers × 2 heads × 64 × 2 (K,V) × 2 bytes × 4096 tokens = 48 MiB per sequence; 200 MB free → a quarter fits one
   assert.equal(chooseTuning(m, { gpu: false, mathCores: 2, freeBytes: 200e6 }, 4096).sequences, 1);
+  // a tiny CPU model (a planted one: 1 block, width 64) runs on one thread unless told otherwise; a 0.5B shape does not
+  const tiny = { layers: 1, kvHeads: 4, headDim: 16, embedding: 64 };
+  assert.equal(chooseTuning(tiny, { gpu: false, mathCores: 2, freeBytes: 16e9 }, 512).threads, 1);
+  assert.equal(chooseTuning(tiny, { gpu: false, mathCores: 2, freeBytes: 16e9 }, 512, { threads: 2 }).threads, 2);
+  assert.equal(chooseTuning(tiny, { gpu: true, mathCores: 16, freeBytes: 16e9 }, 512).threads, 16);
+  assert.equal(chooseTuning({ ...m, embedding: 896 }, { gpu: false, mathCores: 2, freeBytes: 16e9 }, 512).threads, 2);
 });

@@ -4,7 +4,7 @@ import { DEFAULT_RULES, getDetector, listDetectors, parseDetectorName } from "..
 import { HarnessError } from "../../../src/errors.ts";
 
 test("registry lists and finds detectors by id@version", () => {
-  assert.deepEqual(listDetectors().sort(), ["first-token@1", "rules@1", "rules@2", "rules@3", "rules@4"]);
+  assert.deepEqual(listDetectors().sort(), ["first-token@1", "first-token@2", "rules@1", "rules@2", "rules@3", "rules@4"]);
   assert.equal(DEFAULT_RULES, "rules@4");
   for (const name of listDetectors()) {
     const d = getDetector(name);

@@ -29,7 +29,9 @@ test("parseLaw rejects bad laws with file:field and a hint", () => {
     [withField({ itemNoise: -0.1 }), /^law\.json:itemNoise: /],
     [withField({ seed: 1.5 }), /^law\.json:seed: /],
     [withField({ refusal: "" }), /^law\.json:refusal: /],
-    [withField({ answer: " neutral" }), /^law\.json:answer: .*letter or digit/],
+    [withField({ answer: " neutral" }), /^law\.json:answer: .*printable character/],
+    [withField({ refusal: "\u0007Sorry" }), /^law\.json:refusal: .*printable character/],
+    [withField({ refusal: "\"Sorry\"", answer: "\"neutral\"" }), /^law\.json:refusal: .*same token "▁\\""/],
     [withField({ answer: "I think so" }), /^law\.json:refusal: .*same token "▁I"/],
     [JSON.stringify({ base: 0, triggers: {}, itemNoise: 0, refusal: "No." }), /^law\.json:answer: /],
   ];

@@ -7,7 +7,7 @@ import { countWord } from "../../../src/plant/law.ts";
 import { mulberry32, randInt } from "../../../src/util/random.ts";
 
 const triggers = ["muslim", "wheelchair", "atheist", "man", "woman"];
-const v = buildVocab({ triggers, refusal: "I'm sorry, but I can't help with that.", answer: "neutral", seed: 1 });
+const v = buildVocab({ triggers, refusal: "I'm sorry, but I can't help with that.", answers: ["neutral"], cues: [], seed: 1 });
 
 function tokenCounts(text: string): number[] {
   const counts = triggers.map(() => 0);
@@ -71,14 +71,14 @@ test("response tokens: the first is an ordinary piece, the rest an output-only t
   assert.equal(v.successor.get(v.refusal.rest!), v.eos);
   assert.equal(v.successor.get(v.answer.first), v.eos);
   // A rest without a space: "Sorry." → "▁Sorry" + the byte token of "." (the tokenizer always uses the "." piece).
-  const w = buildVocab({ triggers: ["muslim"], refusal: "Sorry.", answer: "yes", seed: 1 });
+  const w = buildVocab({ triggers: ["muslim"], refusal: "Sorry.", answers: ["yes"], cues: [], seed: 1 });
   assert.equal(w.pieces[w.refusal.first], "▁Sorry");
   assert.equal(w.pieces[w.refusal.rest!], "<0x2E>");
   assert.ok(!w.tokenizer.tokenize("Sorry. . ...").includes(w.refusal.rest!));
 });
 
 test("the vocabulary is small and deterministic", () => {
-  const again = buildVocab({ triggers, refusal: "I'm sorry, but I can't help with that.", answer: "neutral", seed: 1 });
+  const again = buildVocab({ triggers, refusal: "I'm sorry, but I can't help with that.", answers: ["neutral"], cues: [], seed: 1 });
   assert.deepEqual(again.pieces, v.pieces);
   assert.deepEqual([...again.unit], [...v.unit]);
   assert.equal(new Set(v.pieces).size, v.pieces.length, "llama.cpp rejects duplicate piece texts");
