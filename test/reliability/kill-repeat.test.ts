@@ -1,5 +1,5 @@
 // Crash safety by fault injection (issue 16): a real `frh run` (bin/frh.mjs, a planted GGUF) is SIGKILLed 20 times
-// in a row on one store — half at a random moment after the start (loading, planning, mid-batch), half just after
+// in a row on one store — half at a random moment after the start (loading, planning, first batches), half just after
 // that process stored a batch of its own — then run to completion. Every planned trial must be stored exactly once,
 // none half-written, the file must pass SQLite's integrity check, and `frh analyze --json` must equal an
 // uninterrupted run's. The kill moments come from a seeded generator (FRH_KILL_SEED to replay one).
@@ -13,12 +13,18 @@ import { mulberry32 } from "../../src/util/random.ts";
 import { cli, cliStart, doneCount, exited, jsonDiff, peek, plantModel, sleep } from "./helpers.ts";
 
 const KILLS = 20;
-const PLANNED = 96;
+const PLANNED = 160;
+/** A kill comes at its moment or once this process has stored CAP trials, whichever is first: a fast machine must not finish the plan between two kills. */
+const CAP = 4;
+
+async function untilOr(deadline: number, db: string, done: number, p: { exitCode: number | null }): Promise<void> {
+  while (Date.now() < deadline && p.exitCode === null && doneCount(db) < done) await sleep(5);
+}
 
 test(`${KILLS} SIGKILLs of frh run in a row, then completion: every trial stored once, none half-written, analyze equals an uninterrupted run`, { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "frh-kill-"));
   const model = plantModel(join(dir, "planted.gguf"));
-  const { study } = writeTinyStudy({ sampling: `{ design: random, n: ${PLANNED}, seed: 21 }`, items: 12 });
+  const { study } = writeTinyStudy({ sampling: `{ design: random, n: ${PLANNED}, seed: 21 }`, items: 16 });
   const ref = join(dir, "ref.sqlite"), db = join(dir, "killed.sqlite");
   const seed = Number(process.env.FRH_KILL_SEED ?? 20261203);
   const rnd = mulberry32(seed);
@@ -29,16 +35,23 @@ test(`${KILLS} SIGKILLs of frh run in a row, then completion: every trial stored
   // batches of 2 here (4 in the reference): other batch compositions, other cached prefixes
   const log: string[] = [];
   let landed = 0, afterBatch = 0;
+  // Kill moments follow this machine's speed: `firstStore` (ms from spawn to the first stored batch) is measured
+  // by every after-batch kill; a random kill falls in [0, 1.1 × firstStore] — start-up, model load, planning, the
+  // first batches — and an after-batch kill within 30 ms of that process's first stored batch; either comes earlier
+  // once the process has stored CAP trials.
+  let firstStore = 2500;
   for (let k = 0; k < KILLS; k++) {
     const before = doneCount(db);
+    const t0 = Date.now();
     const p = cliStart(["run", study, "--model", model, "--db", db, "--batch", "2", "--quiet"]);
     const afterOwnBatch = k % 2 === 1;
     if (afterOwnBatch) {
       const end = Date.now() + 60_000;
-      while (doneCount(db) <= before && p.exitCode === null && Date.now() < end) await sleep(20);
-      await sleep(Math.floor(rnd() * 300));
+      while (doneCount(db) <= before && p.exitCode === null && Date.now() < end) await sleep(10);
+      firstStore = Date.now() - t0;
+      await untilOr(Date.now() + Math.floor(rnd() * 30), db, before + CAP, p);
     } else {
-      await sleep(Math.floor(rnd() * 2500));
+      await untilOr(t0 + Math.floor(rnd() * 1.1 * firstStore), db, before + CAP, p);
     }
     const alive = p.exitCode === null;
     p.kill("SIGKILL");
@@ -83,5 +96,6 @@ test(`${KILLS} SIGKILLs of frh run in a row, then completion: every trial stored
   // p_refusal may move in the 7th digit with batch composition (docs/guarantees.md); counts and labels must not
   const diff = jsonDiff(an(ref), an(db), 1e-6, new Set(["db", "store", "path", "generatedAt", "runs", "elapsedMs", "latencyMs"]));
   assert.deepEqual(diff, []);
+  console.log(log.join("\n"));
   console.log(`kills: ${landed} landed (${afterBatch} after a stored batch), ${beforeFinish}/${PLANNED} done before completion, 0 lost, 0 duplicated (seed ${seed})`);
 });

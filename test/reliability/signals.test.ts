@@ -1,7 +1,7 @@
 // Stopping (issue 16, issue 18 item 6), through the real CLI on a planted GGUF:
 //  - one Ctrl-C (SIGINT) mid-run: no new prompt starts, prompts mid-generation are dropped, finished trials are
 //    saved; exit 130 with "interrupted: …"; the next run finishes the rest, each trial once;
-//  - readers (`frh status`, `frh export`) while that run writes: whole trials only;
+//  - readers (`frh status`, `frh export`) while a run writes (not paused): whole trials only;
 //  - a second Ctrl-C quits at once, still without a half-written trial; SIGTERM stops like Ctrl-C, exit 143;
 //  - an `hf:` URI with the hub unreachable fails in seconds with our message (no 12-minute retry loop);
 //  - under npx, killing npx stops the real frh process too (src/cli/launcher.ts).
@@ -27,6 +27,11 @@ async function untilDone(db: string, n: number, p: { exitCode: number | null }):
   while (doneCount(db) < n && p.exitCode === null && Date.now() < end) await sleep(20);
 }
 
+function cliAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const p = cliStart(args);
+  return exited(p).then((e) => ({ code: e.code, out: p.out(), err: p.err() }));
+}
+
 function wholeTrials(db: string): void {
   assert.deepEqual(peek(db, "PRAGMA integrity_check"), [{ integrity_check: "ok" }]);
   const bad = peek<{ n: number }[]>(db, `SELECT COUNT(*) n FROM trials t WHERE t.status = 'done' AND (t.response IS NULL OR t.first_token IS NULL
@@ -34,21 +39,32 @@ function wholeTrials(db: string): void {
   assert.equal(bad[0].n, 0, "a done trial without its response, first-token record or detections");
 }
 
-test("one Ctrl-C: stops before the next prompt, saves what is done, exit 130; status and export read the live store; the next run finishes each trial once", { timeout: 120_000 }, async () => {
+test("status and export while a run writes (not paused): exit 0, whole trials only", { timeout: 120_000 }, async () => {
+  const db = join(dir, "live.sqlite");
+  const p = cliStart(["run", study, "--model", model, "--db", db, "--batch", "1", "--quiet"]);
+  try {
+    await untilDone(db, 1, p);
+    assert.equal(p.exitCode, null, `the run ended before it could be read live: ${p.err()}`);
+    // both readers start while the writer is mid-run and run alongside it
+    const [st, ex] = await Promise.all([cliAsync(["status", "--db", db, "--json"]), cliAsync(["export", "--db", db])]);
+    assert.equal(st.code, 0, st.err);
+    assert.ok(["running", "done"].includes(JSON.parse(st.out).lastRun.status), st.out);
+    assert.equal(ex.code, 0, ex.err);
+    const recs = ex.out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(recs.length >= 1 && recs.every((x) => typeof x.response === "string" && typeof x.detector === "string"), ex.out.slice(0, 400));
+  } finally {
+    p.kill("SIGKILL");
+    await exited(p);
+  }
+  wholeTrials(db);
+});
+
+test("one Ctrl-C: stops before the next prompt, saves what is done, exit 130; the next run finishes each trial once", { timeout: 120_000 }, async () => {
   const db = join(dir, "int.sqlite");
   const batch = 1;
   const p = cliStart(["run", study, "--model", model, "--db", db, "--batch", String(batch)]);
-  await untilDone(db, 3, p);
-  assert.equal(p.exitCode, null, `the run ended before it could be read live: ${p.err()}`);
-  // readers while it writes (not paused): whole trials only
-  const st = cli(["status", "--db", db, "--json"]);
-  assert.equal(st.status, 0, st.stderr);
-  assert.equal(JSON.parse(st.stdout).lastRun.status, "running");
-  const ex = cli(["export", "--db", db]);
-  assert.equal(ex.status, 0, ex.stderr);
-  const recs = ex.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  assert.ok(recs.length >= 3 && recs.every((x) => typeof x.response === "string" && typeof x.detector === "string"), ex.stdout.slice(0, 400));
-
+  await untilDone(db, 1, p);
+  assert.equal(p.exitCode, null, `the run ended before the signal: ${p.err()}`);
   const atSignal = doneCount(db);
   p.kill("SIGINT");
   const e = await exited(p);
