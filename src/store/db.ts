@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, linkSync, r
 import { dirname } from "node:path";
 import { HarnessError } from "../errors.ts";
 import { assertWritable, fsError, storeError, readHeader, type StoreHeader } from "./files.ts";
-import { markStaleRuns } from "./lock.ts";
+import { claimWriter, markStaleRuns } from "./lock.ts";
 
 export type Db = Database.Database;
 
@@ -288,9 +288,15 @@ function migrate(db: Db, path: string): void {
  * What a writer would refuse, checked without writing anything (before a model loads): an existing store must be
  * ours, of this study and writable; a new one must be creatable where it is asked for.
  */
-export function checkWriterPath(path: string, study: string): void {
+export function checkWriterPath(path: string, study: string, takeOver = false): void {
   if (existsSync(path)) {
-    closeDb(openDb(path, { readonly: true, study }));
+    const db = openDb(path, { readonly: true, study });
+    try {
+      // a live writer is refused now, not after this run's model has loaded (the claim itself is made again,
+      // atomically, when the writer opens)
+      const hasPid = (db.prepare(`SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'pid'`).pluck().get() as number) > 0;
+      if (hasPid) claimWriter(db, path, takeOver, true);
+    } finally { closeDb(db); }
     assertWritable(path);
     return;
   }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { repoRoot } from "../helpers/shared.ts";
 import { tinyFs } from "../helpers/tinyfs.ts";
 import { writeTinyStudy } from "../helpers/study.ts";
-import { cli, frh, hashFiles, plantModel, KILL_LAW } from "./helpers.ts";
+import { cli, frh, ggufOfUnknownArchitecture, hashFiles, plantModel, KILL_LAW } from "./helpers.ts";
 import { parseLaw } from "../../src/plant/index.ts";
 import { writePlantedOnnx } from "../../src/plant/onnx.ts";
 
@@ -39,14 +39,7 @@ function patched(name: string, offset: number, patch: Buffer): string {
   return w(name, b);
 }
 /** The planted GGUF with general.architecture renamed (same length): the header is sound, llama.cpp refuses it. */
-function otherArch(name: string): string {
-  const b = Buffer.from(good);
-  const key = b.indexOf("general.architecture");
-  // key bytes, then the value type (u32 = 8, a string), its length (u64) and its bytes
-  const len = Number(b.readBigUInt64LE(key + 20 + 4));
-  b.write("x".repeat(len), key + 20 + 12, "latin1");
-  return w(name, b);
-}
+const otherArch = (name: string): string => ggufOfUnknownArchitecture(model, join(dir, name));
 const u64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(v); return b; };
 const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
 

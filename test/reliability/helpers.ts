@@ -2,7 +2,7 @@
 // read-only looks into a store, and numeric comparison of `frh analyze --json` outputs.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { repoRoot } from "../helpers/shared.ts";
@@ -90,3 +90,14 @@ export function jsonDiff(a: unknown, b: unknown, tol: number, ignore: ReadonlySe
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A copy of a GGUF with general.architecture renamed (same length): the header is sound, llama.cpp refuses to load it. */
+export function ggufOfUnknownArchitecture(from: string, to: string): string {
+  const b = readFileSync(from);
+  const key = b.indexOf("general.architecture");
+  // key bytes, then the value type (u32 = 8, a string), its length (u64) and its bytes
+  const len = Number(b.readBigUInt64LE(key + 20 + 4));
+  b.write("x".repeat(len), key + 20 + 12, "latin1");
+  writeFileSync(to, b);
+  return to;
+}

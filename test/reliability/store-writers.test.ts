@@ -13,6 +13,7 @@ import { writeTinyStudy } from "../helpers/study.ts";
 import { openDb, closeDb } from "../../src/store/db.ts";
 import { startRun, finishRun, type RunStart } from "../../src/store/trials.ts";
 import { HarnessError } from "../../src/errors.ts";
+import { ggufOfUnknownArchitecture } from "./helpers.ts";
 
 const tiny = tinyGguf();
 const frh = join(repoRoot, "bin", "frh.mjs");
@@ -45,6 +46,11 @@ test("a second frh run on a store being written is refused with who writes it; t
     assert.equal(b.status, 1, b.stdout + b.stderr);
     assert.match(b.stderr, new RegExp(`is being written by another frh run #1 \\(pid ${a.pid} on ${hostname()}`));
     assert.match(b.stderr, /fix: wait for it to finish/);
+    // refused before its model loads: a model llama.cpp cannot load still gets the writer's message
+    const unloadable = ggufOfUnknownArchitecture(tiny.path, join(tmp(), "arch.gguf"));
+    const b2 = cli(["run", study, "--model", unloadable, "--db", db]);
+    assert.equal(b2.status, 1, b2.stdout + b2.stderr);
+    assert.match(b2.stderr, /is being written by another frh run #1/);
     const st = cli(["status", "--db", db]);
     assert.match(st.stdout, new RegExp(`a run is writing now: run #1, pid ${a.pid}`));
     // readers while it writes: whole trials only, every exported line a complete record

@@ -43,7 +43,7 @@ export function registerRun(program: Command): void {
       // A store that is not ours, or another study's, is refused now (read-only, nothing written), before a model
       // loads; the writer opens only once the first model has loaded (runStudy), so a model that fails to load
       // leaves the store byte-identical.
-      checkWriterPath(dbPath, study.id);
+      checkWriterPath(dbPath, study.id, o.takeOver === true);
       let db: Db | null = null;
       // First SIGINT/SIGTERM: finish no new prompt, drop the ones mid-generation, save what is done, exit 128 + signal
       // number (130 Ctrl-C, 143 SIGTERM). A second one quits at once: each batch is saved in one transaction, so
