@@ -8,4 +8,8 @@ process.stdout.on("error", (e) => { if (e.code === "EPIPE") process.exit(0); thr
 const { stopWithLauncher } = await import("../src/cli/launcher.ts");
 stopWithLauncher();
 const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// An error ends the process once its message is out: a request still open in the background (a network lookup
+// to a hub that never answers) must not keep a failed command alive.
+if (code !== 0) process.stderr.write("", () => process.exit(code));

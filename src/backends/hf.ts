@@ -28,8 +28,10 @@ export async function resolveHfGguf(source: string, opts: HfOptions): Promise<st
   const { resolveModelFile } = await import("node-llama-cpp");
   const probeMs = opts.probeMs ?? (Number(process.env.FRH_NETWORK_TIMEOUT_MS) || HF_PROBE_MS);
   // already downloaded: found without the network (a lookup that would need it gives up within the probe time)
-  const local = await withTimeout(resolveModelFile(source, { directory: opts.directory, download: false, cli: false }).catch(() => undefined), probeMs);
+  const lookup = new AbortController();
+  const local = await withTimeout(resolveModelFile(source, { directory: opts.directory, download: false, cli: false, signal: lookup.signal }).catch(() => undefined), probeMs);
   if (local) return local;
+  lookup.abort(); // a lookup still waiting on the network must not outlive this call
   const url = `${hub()}/api/models/${source.slice(3).split(/[/:]/).slice(0, 2).join("/")}`;
   const started = Date.now();
   try {
