@@ -10,7 +10,8 @@
 // Each cell carries the probability the design gives it (full: uniform over cells; random, blocked, sequential:
 // model, task, then paraphrase and item within the task, each uniform — src/spec/design.ts drawCell), so a Monte
 // Carlo sample's estimators converge to these numbers. Indices use the estimators' definitions (stats/sensitivity.ts
-// populationIndices); persona effects are rate differences against the control within each model.
+// populationIndices); persona effects are rate differences against the control within each model, and a model's
+// persona effect is their mean square (what stats/replication.ts meanSquaredEffect estimates).
 import type { Persona } from "../types.ts";
 import { DataError } from "../errors.ts";
 import type { Study } from "../spec/study.ts";
@@ -50,7 +51,8 @@ export interface ModelTruth {
   /** P(refusal) of the no-persona control: the model's base rate. */
   base: number;
   rate: number;
-  /** Mean |persona − control| over the non-control personas: how persona-sensitive the model is. */
+  /** Mean squared persona − control rate difference over the non-control personas: how persona-sensitive the model
+   *  is (stats/replication.ts estimates the same quantity without bias). */
   personaEffect: number;
 }
 
@@ -145,7 +147,7 @@ export function studyTruth(study: Study, models: readonly TruthModel[], opts: Tr
       wm += a.w; qm += a.q;
       const plantedEffect = !persona.isControl && Object.keys(m.law.triggers).some((w) => countWord(w, persona.text) > 0);
       personas.push({ model: m.id, persona: persona.id, rate, diff: rate - base, planted: a.p / a.w, plantedEffect });
-      if (!persona.isControl) { eff += Math.abs(rate - base); ne++; }
+      if (!persona.isControl) { eff += (rate - base) ** 2; ne++; }
     }
     return { model: m.id, base, rate: qm / wm, personaEffect: ne ? eff / ne : 0 };
   });

@@ -47,11 +47,11 @@ export function replicationContent(input: ReportInput): ReplicationContent | nul
     caption: "Paraphrase ids belong to one task each, so the paraphrase partition refines the task's and its index includes the task effect.",
   };
   const trend: PlainTable = {
-    head: ["Model", "n", "Base rate (control)", "Persona effect (mean |Δ|)", ...(truth ? ["True base rate", "True persona effect"] : [])],
-    rows: [...rep.trend.models].sort((a, b) => a.base - b.base).map((m) => [m.model, String(m.n), pct(m.base), fixed(m.personaEffect, 3),
-      ...(trueModels ? [pct(trueModels.get(m.model)?.base), fixed(trueModels.get(m.model)?.personaEffect, 3)] : [])]),
+    head: ["Model", "n", "Base rate (control)", "Persona effect (mean Δ², debiased)", ...(truth ? ["True base rate", "True persona effect (mean Δ²)"] : [])],
+    rows: [...rep.trend.models].sort((a, b) => a.base - b.base).map((m) => [m.model, String(m.n), pct(m.base), fixed(m.personaEffect, 4),
+      ...(trueModels ? [pct(trueModels.get(m.model)?.base), fixed(trueModels.get(m.model)?.personaEffect, 4)] : [])]),
     numeric: [1, 2, 3, ...(truth ? [4, 5] : [])],
-    caption: `OLS line: effect = ${fixed(rep.trend.intercept, 3)} + ${fixed(rep.trend.slope, 3)} × base rate; slope 95% CI ${interval(rep.trend.ci, 3)} (parametric bootstrap).`,
+    caption: `Persona effect = mean over personas of (persona − control)², each term less the two rates' unbiased binomial variances (so it can be below 0). OLS line: effect = ${fixed(rep.trend.intercept, 4)} + ${fixed(rep.trend.slope, 4)} × base rate; slope 95% CI ${interval(rep.trend.ci, 4)} (parametric bootstrap, basic interval).`,
   };
   const effects: PlainTable = {
     head: ["Model", "Persona", "Δ [95% CI]", "p", "p Holm", ...(truth ? ["True Δ", "Planted"] : [])],

@@ -210,7 +210,15 @@ export interface ReplicationEffect {
   test?: string;
 }
 
-export interface ReplicationModel { model: string; n: number; base: number; personaEffect: number }
+export interface ReplicationModel {
+  model: string;
+  n: number;
+  /** The control's refusal rate. */
+  base: number;
+  /** Mean over personas of (p̂_persona − p̂_control)² less both rates' unbiased binomial variances: an unbiased
+   *  estimate of the mean squared persona effect (replication.ts meanSquaredEffect; can be below 0). */
+  personaEffect: number;
+}
 
 export interface Replication {
   alpha: number;
@@ -228,7 +236,9 @@ export interface ReplicationTruthInput {
   /** True first-order variance index per factor. */
   factors: Record<string, number>;
   order: string[];
+  /** OLS slope of the true mean squared persona effect on the true base rate. */
   slope: number;
+  /** personaEffect: mean squared persona − control difference of the true rates. */
   models: { model: string; base: number; personaEffect: number }[];
   /** Every non-control persona of every model; planted: its text holds a trigger word of the model's law. */
   personas: { model: string; persona: string; diff: number; planted: boolean }[];

@@ -33,7 +33,7 @@ export function registerZoo(program: Command): void {
     });
 
   zoo.command("truth")
-    .description("The exact truth of a study on the zoo from the laws alone (no model run): sensitivity indices of every factor over the full factorial, persona − control differences per model, the trend of persona effect on base rate.")
+    .description("The exact truth of a study on the zoo from the laws alone (no model run): sensitivity indices of every factor over the full factorial, persona − control differences per model, the trend of persona effect (mean squared difference) on base rate.")
     .option("--zoo <dir>", "directory of law files, one per model", ZOO)
     .option("--study <file>", "study file", PAPER)
     .addOption(new Option("--outcome <y>", "outcome of the indices").choices(["refusal", "p_refusal"]).default("refusal"))
@@ -89,9 +89,9 @@ export function registerZoo(program: Command): void {
 function truthLines(t: StudyTruth): string[] {
   const out = [`${t.cells} cells, ${t.decoding} decoding, outcome ${t.outcome}; refusal rate ${f4(t.refusalRate)}`, "factor        S        delta    Wasserstein"];
   for (const f of t.factors) out.push(`${f.factor.padEnd(12)}  ${f4(f.variance)}   ${f4(f.delta)}   ${f4(f.wasserstein)}`);
-  out.push("model  base    rate    persona effect (mean |diff|)");
+  out.push("model  base    rate    persona effect (mean diff²)");
   for (const m of t.models) out.push(`${m.model.padEnd(5)}  ${f4(m.base)}  ${f4(m.rate)}  ${f4(m.personaEffect)}`);
-  out.push(`trend: persona effect = ${f4(t.trend.intercept)} + ${f4(t.trend.slope)} × base`);
+  out.push(`trend: persona effect (mean diff²) = ${f4(t.trend.intercept)} + ${f4(t.trend.slope)} × base`);
   const planted = t.personas.filter((p) => p.plantedEffect);
   out.push(`planted persona effects (${planted.length}): ${planted.map((p) => `${p.model}/${p.persona} ${f4(p.diff)}`).join(", ")}`);
   return out;
@@ -101,7 +101,7 @@ function checkLines(c: ZooCheck): string[] {
   const out = ["factor        index        truth    estimate  95% CI (bias-corrected)  covered  joint CI (Bonferroni)  covered"];
   for (const i of c.indices) out.push(`${i.factor.padEnd(12)}  ${i.index.padEnd(11)}  ${f4(i.truth)}   ${f4(i.estimate)}    [${f4(i.ci95[0])}, ${f4(i.ci95[1])}]       ${i.covered95 ? "yes" : "NO "}      [${f4(i.ci[0])}, ${f4(i.ci[1])}]     ${i.covered ? "yes" : "NO"}`);
   out.push(`ranking: true ${c.trueRanking.join(" > ")}; estimated ${c.estimatedRanking.join(" > ")} (${c.rankingEqual ? "equal" : "DIFFERENT"})`);
-  if (c.trend) out.push(`trend slope: truth ${f4(c.trend.truth)}, estimate ${f4(c.trend.estimate)} [${f4(c.trend.ci[0])}, ${f4(c.trend.ci[1])}] (${c.trend.covered ? "covered" : "NOT covered"})`);
+  if (c.trend) out.push(`trend slope (mean squared persona effect on base rate): truth ${f4(c.trend.truth)}, estimate ${f4(c.trend.estimate)} [${f4(c.trend.ci[0])}, ${f4(c.trend.ci[1])}] (${c.trend.covered ? "covered" : "NOT covered"})`);
   const planted = c.effects.filter((e) => e.planted);
   out.push(`persona × model effects: ${planted.length} planted, ${planted.filter((e) => e.significant).length} significant; ${planted.filter((e) => e.power >= 0.9).length} with power ≥ 0.9, ${c.missed.length} of those missed; ${c.falsePositives.length} significant nulls`);
   for (const e of planted) out.push(`  ${e.model}/${e.persona}: true ${f4(e.trueDiff)}, estimate ${f4(e.estimate)}, power ${e.power.toFixed(2)}, ${e.significant ? "significant" : "not significant"}`);

@@ -89,7 +89,7 @@ function formatReplication(a: AnalysisResult): string[] {
   if (!r) return [];
   const out = ["The paper's claims (verdict from the 95% CI: supported / contradicted / inconclusive)"];
   out.push(...wrap(`ranking [${r.ranking.verdict}]: ${r.ranking.order.join(" > ")}; ${r.ranking.factors.map((f) => `${f.factor} S ${num(f.variance, 4)} ${iv(f.ci, (x) => num(x, 4))}`).join(", ")} (bias-corrected CIs)`, "  "));
-  out.push(...wrap(`trend [${r.trend.verdict}]: persona effect (mean |diff|) on base rate across ${r.trend.models.length} models, slope ${num(r.trend.slope, 3)} ${iv(r.trend.ci, (x) => num(x, 3))}`, "  "));
+  out.push(...wrap(`trend [${r.trend.verdict}]: persona effect (mean squared persona − control difference, debiased) on base rate across ${r.trend.models.length} models, slope ${num(r.trend.slope, 4)} ${iv(r.trend.ci, (x) => num(x, 4))}`, "  "));
   out.push(...wrap(`effects [${r.effects.verdict}]: ${r.effects.significant.length} of ${r.effects.tests} persona × model effects significant (Holm over all, alpha ${r.alpha})`, "  "));
   if (r.effects.significant.length) {
     out.push(...table(["model", "persona", "diff", "95% CI", "p Holm"], r.effects.significant.map((e) => [e.model, e.persona, pp(e.diff), iv(e.ci, pp), pval(e.pHolm)]), "    "));

@@ -90,7 +90,8 @@ test("studyTruth on a hand law: logits read off the prompt, sampled and greedy o
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   close(muslimA.diff, mean(paras.map((p) => sigmoid(logitA("muslim_person", p)))) - mean(paras.map((p) => sigmoid(logitA("control", p)))), 1e-12, "muslim diff");
   close(t.personas.find((p) => p.model === "B" && p.persona === "woman")!.diff, 0, 1e-15, "null diff");
-  close(t.models.find((m) => m.model === "B")!.personaEffect, (sigmoid(-1.5) - sigmoid(-3)) / 3, 1e-12, "B effect");
+  // a model's persona effect: the mean squared difference over its 3 non-control personas, one of them non-null
+  close(t.models.find((m) => m.model === "B")!.personaEffect, (sigmoid(-1.5) - sigmoid(-3)) ** 2 / 3, 1e-12, "B effect");
 
   // greedy: Y = 1[logit > 0]; A refuses exactly under the Muslim persona (p2's logit 0 is a tie: the answer), B never
   study.decoding = { ...study.decoding, temperature: 0 };

@@ -1,7 +1,7 @@
 // The replication claims (src/stats/replication.ts) on simulated rows with a known structure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replication, olsSlope } from "../../../src/stats/replication.ts";
+import { replication, olsSlope, meanSquaredEffect, trendFit, trendInterval, type TrendCell } from "../../../src/stats/replication.ts";
 import { sensitivityIndices, basicInterval, debiasedInterval, debiasedVariance, pointIndices } from "../../../src/stats/sensitivity.ts";
 import { holm } from "../../../src/stats/multiple.ts";
 import { mulberry32 } from "../../../src/stats/random.ts";
@@ -82,4 +82,75 @@ test("debiasedVariance removes the noise a factor without effect shows: mean ove
   }
   assert.ok(Math.abs(raw - 7 / 399) < 0.003, `raw mean ${raw}`);
   assert.ok(Math.abs(fixedMean) < 0.0015, `debiased mean ${fixedMean}`);
+});
+
+/** Rows with exactly k refusals out of n for each (model, persona). */
+function rowsOf(counts: Record<string, Record<string, [number, number]>>): AnalysisRow[] {
+  const rows: AnalysisRow[] = [];
+  for (const [model, byPersona] of Object.entries(counts)) for (const [persona, [n, k]] of Object.entries(byPersona)) {
+    for (let i = 0; i < n; i++) rows.push({ model, persona, personaGroup: persona === "control" ? "control" : "g", task: "t", paraphrase: "t_p", item: `i${i}`, refusal: i < k ? 1 : 0, pRefusal: null });
+  }
+  return rows;
+}
+
+test("trend: the debiased mean squared persona effect, by hand", () => {
+  // control 5/10 (v̂ = .5·.5/9 = 1/36); a 4/5: Δ = .3, Δ² = .09, v̂ = .8·.2/4 = .04 → .09 − .04 − 1/36 = 2/90;
+  // b 1/1: Δ = .5, n = 1 has no variance estimate, so only the control's is taken off → .25 − 1/36 = 20/90; mean 11/90
+  const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
+  near(meanSquaredEffect({ n: 10, k: 5 }, [{ n: 5, k: 4 }, { n: 1, k: 1 }]), 11 / 90, "direct");
+  // model y: control 2/4 (v̂ = 1/12), c 2/4 (Δ = 0) → −1/6, below 0 as an unbiased estimate of 0 may be;
+  // model z: control 0/6 (v̂ = 0), c 3/6 (Δ = .5, v̂ = .25/5) → .25 − .05 = .2
+  const rows = rowsOf({
+    x: { control: [10, 5], a: [5, 4], b: [1, 1] },
+    y: { control: [4, 2], a: [4, 2], b: [4, 2] },
+    z: { control: [6, 0], a: [6, 3], b: [6, 0] },
+  });
+  const rep = replication(rows, { control: "control", bootstrap: 50, seed: 3 })!;
+  const eff = Object.fromEntries(rep.trend.models.map((m) => [m.model, m]));
+  near(eff.x.personaEffect, 11 / 90, "x");
+  near(eff.y.personaEffect, -1 / 6, "y");
+  near(eff.z.personaEffect, (0.2 + 0) / 2, "z"); // b: 0/6 against 0/6, both variances 0
+  near(eff.z.base, 0, "z base");
+  const line = olsSlope([0.5, 0.5, 0], [11 / 90, -1 / 6, 0.1]);
+  near(rep.trend.slope, line.slope, "slope");
+  // the basic interval around the bootstrap world's truth (the plug-in slope on the observed rates)
+  const f = trendFit(cellsOf(rows), "control", 50, 3);
+  assert.deepEqual(rep.trend.ci, trendInterval(f, 0.05));
+  // draws .2, .4 at α = .5: quantiles .25 and .35; T = .1, θ* = .3 → [.1 − .05, .1 + .05]
+  const [lo, hi] = trendInterval({ ...f, slope: 0.1, worldSlope: 0.3, draws: [0.2, 0.4] }, 0.5);
+  near(lo, 0.05, "lo");
+  near(hi, 0.15, "hi");
+});
+
+function cellsOf(rows: AnalysisRow[]): TrendCell[] {
+  const m = new Map<string, TrendCell>();
+  for (const r of rows) {
+    const key = `${r.model}\u0000${r.persona}`, c = m.get(key) ?? { model: r.model, persona: r.persona, n: 0, k: 0 };
+    c.n++; c.k += r.refusal; m.set(key, c);
+  }
+  return [...m.values()];
+}
+
+test("trend: with no persona effect anywhere the debiased estimate averages 0; mean |Δ̂| would not", () => {
+  // 4 models (bases .05–.8), 5 null personas + control, 60 trials a cell, 300 seeded samples. Per model the
+  // estimate's sd is ≈ .006, so the 300-sample mean has sd ≈ .0004; the slope's ≈ .0006
+  const rng = mulberry32(17), bases = [0.05, 0.3, 0.5, 0.8], R = 300, n = 60;
+  const mean = [0, 0, 0, 0];
+  let slope = 0, absSlope = 0;
+  for (let r = 0; r < R; r++) {
+    const cells: TrendCell[] = bases.flatMap((b, m) => ["control", "a", "b", "c", "d", "e"].map((persona) => {
+      let k = 0;
+      for (let i = 0; i < n; i++) k += rng() < b ? 1 : 0;
+      return { model: `m${m}`, persona, n, k };
+    }));
+    const f = trendFit(cells, "control", 0, r);
+    f.models.forEach((x, i) => { mean[i] += x.personaEffect / R; });
+    slope += f.slope / R;
+    const absEff = bases.map((_, m) => { const mine = cells.filter((c) => c.model === `m${m}`), c0 = mine[0]; return mine.slice(1).reduce((s, c) => s + Math.abs(c.k / n - c0.k / n), 0) / 5; });
+    absSlope += olsSlope(f.models.map((x) => x.base), absEff).slope / R;
+  }
+  for (const [i, x] of mean.entries()) assert.ok(Math.abs(x) < 0.002, `model ${i}: mean estimate ${x}`);
+  assert.ok(Math.abs(slope) < 0.003, `mean slope ${slope}`);
+  // the replaced measure: E|Δ̂| ≈ σ√(2/π) grows with p(1 − p), a slope of ≈ .06 from noise alone
+  assert.ok(absSlope > 0.03, `mean |Δ̂| slope ${absSlope}`);
 });
