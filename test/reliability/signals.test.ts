@@ -130,13 +130,19 @@ const npxSkip = npx.status === 0 ? false : `npx cannot start frh here (${(npx.st
 
 test("under npx, SIGKILL of npx stops the real frh process: it saves, marks its run interrupted and exits", { skip: npxSkip, timeout: 120_000 }, async () => {
   const db = join(dir, "npx.sqlite");
-  const p = spawn("npx", ["--offline", "frh", "run", study, "--model", model, "--db", db, "--batch", "1", "--quiet"], { cwd: repoRoot, stdio: "ignore" });
+  // a plan too large to finish in the moment between two polls (4 × 3 × 200 = 2,400 trials)
+  const big = writeTinyStudy({ sampling: "{ design: full, seed: 31 }", items: 200 }).study;
+  const p = spawn("npx", ["--offline", "frh", "run", big, "--model", model, "--db", db, "--batch", "1", "--quiet"], { cwd: repoRoot, stdio: "ignore" });
   await untilDone(db, 2, p);
   // the real frh process: the run's recorded pid
   const pid = peek<{ pid: number }[]>(db, "SELECT pid FROM runs")![0].pid;
   assert.notEqual(pid, p.pid, "frh runs as npx's grandchild");
+  // paused while npx dies, so the run cannot finish on its own first however fast this machine is
+  process.kill(pid, "SIGSTOP");
+  assert.ok(doneCount(db) < 2400, "the run finished before npx was killed");
   p.kill("SIGKILL");
   await exited(p);
+  process.kill(pid, "SIGCONT");
   const end = Date.now() + 30_000;
   const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
   while (alive() && Date.now() < end) await sleep(50);
