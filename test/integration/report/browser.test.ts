@@ -3,22 +3,15 @@
 // Needs /usr/bin/chromium (override: FRH_CHROMIUM); outside CI a missing browser skips, in CI it fails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { renderHtml } from "../../../src/report/index.ts";
 import { reportFixture } from "../../fixtures/report/fixture.ts";
+import { ARGS, browserSkip, executablePath } from "../../helpers/browser.ts";
 
-const executablePath = process.env.FRH_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-function browserSkip(): string | false {
-  if (existsSync(executablePath)) return false;
-  if (process.env.CI === "true") throw new Error(`missing ${executablePath}: CI must have Chromium (apt-get install chromium, or set FRH_CHROMIUM)`);
-  return `needs Chromium at ${executablePath} (apt-get install chromium, or set FRH_CHROMIUM)`;
-}
 
 interface Box { x: number; y: number; width: number; height: number }
 interface TextBox extends Box { text: string }

@@ -4,7 +4,7 @@
 // planted persona effect, so the section has something to show. Needs Chromium as browser.test.ts does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,14 +14,8 @@ import { analyze } from "../../../src/stats/analyze.ts";
 import { mulberry32 } from "../../../src/stats/random.ts";
 import type { AnalysisRow } from "../../../src/stats/types.ts";
 import { reportFixture } from "../../fixtures/report/fixture.ts";
+import { ARGS, browserSkip, executablePath } from "../../helpers/browser.ts";
 
-const executablePath = process.env.FRH_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-function browserSkip(): string | false {
-  if (existsSync(executablePath)) return false;
-  if (process.env.CI === "true") throw new Error(`missing ${executablePath}: CI must have Chromium (apt-get install chromium, or set FRH_CHROMIUM)`);
-  return `needs Chromium at ${executablePath} (apt-get install chromium, or set FRH_CHROMIUM)`;
-}
 
 function rows(): AnalysisRow[] {
   const rng = mulberry32(8), out: AnalysisRow[] = [];
