@@ -2,9 +2,9 @@
 // onnxruntime costs time and memory that a command which never touches a model should not pay.
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Backend, BackendFallback } from "../types.ts";
-import { ModelError } from "../errors.ts";
-import { DEFAULT_EARLY_STOP, earlyStopRule } from "../detect/early-stop.ts";
+import type { Backend, BackendFallback, EarlyStopRule } from "../types.ts";
+import { ModelError, UsageError } from "../errors.ts";
+import { DEFAULT_EARLY_STOP, EARLY_STOP_RULES, earlyStopRule } from "../detect/early-stop.ts";
 import type { GpuChoice } from "./llamaCpp/index.ts";
 
 export interface BackendOptions {
@@ -58,6 +58,7 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
     });
   }
   if (kind === "llama.cpp") {
+    const earlyStop = opts.fullText ? null : opts.earlyStop ? knownEarlyStop(opts.earlyStop) : DEFAULT_EARLY_STOP;
     const { loadLlamaCpp } = await import("./llamaCpp/index.ts");
     let path = source;
     if (source.startsWith("hf:")) {
@@ -66,11 +67,18 @@ export async function loadBackend(source: string, opts: BackendOptions = {}): Pr
     }
     return loadLlamaCpp(path, {
       gpu: opts.gpu, sequences: opts.batch, threads: opts.threads, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix,
-      earlyStop: opts.fullText ? null : (opts.earlyStop ? earlyStopRule(opts.earlyStop) ?? DEFAULT_EARLY_STOP : DEFAULT_EARLY_STOP), onFallback: opts.onFallback,
+      earlyStop, onFallback: opts.onFallback,
     });
   }
   const { loadTransformers } = await import("./transformers.ts");
   return loadTransformers(source, { batch: opts.batch, device: opts.device, dtype: opts.dtype, plainTemplate: opts.plainTemplate, responsePrefix: opts.responsePrefix, cacheDir: opts.cacheDir });
+}
+
+/** A rule name the caller gave: an unknown one is an error, never silently the default (it is part of trial ids). */
+function knownEarlyStop(name: string): EarlyStopRule {
+  const rule = earlyStopRule(name);
+  if (!rule) throw new UsageError(`unknown early-stop rule '${name}'`, `use one of ${EARLY_STOP_RULES.join(", ")}`);
+  return rule;
 }
 
 /** Cheap checks before anything is written: the file exists and is of a kind we can load. */

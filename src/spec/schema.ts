@@ -35,6 +35,9 @@ export const ParaphraseFileSchema = z.strictObject({
   paraphrases: z.array(z.strictObject({ id, template: z.string().min(1) })).min(1),
 });
 
+/** The released early-stop rules' names (src/detect/early-stop.ts; a unit test keeps the two lists equal). */
+export const EARLY_STOP_NAMES = ["first-sentence@1", "first-sentence@2"] as const;
+
 export const ITEM_FORMATS = ["csv", "snli-tsv", "snli-csv", "stanford-politeness", "popquorn"] as const;
 
 const ItemFileSchema = z.strictObject({
@@ -133,7 +136,7 @@ export const StudySchema = z.strictObject({
    * GGUF early-stop rule (its name is part of each trial id): first-sentence@1, or first-sentence@2, which reads
    * past up to two short neutral opening sentences ("Sure! Here is my answer.") to the one that decides.
    */
-  earlyStop: z.enum(["first-sentence@1", "first-sentence@2"]).default("first-sentence@1"),
+  earlyStop: z.enum(EARLY_STOP_NAMES).default("first-sentence@1"),
   /** First-token reading: first-token@2 calls a trial invalid (low-coverage) below this watched mass. */
   firstToken: z.strictObject({
     minWatchedMass: z.number().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]").default(0.5),

@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FIRST_SENTENCE_V1, FIRST_SENTENCE_V2, earlyStopRule, EARLY_STOP_RULES } from "../../../src/detect/early-stop.ts";
+import { EARLY_STOP_NAMES } from "../../../src/spec/schema.ts";
+import { loadBackend } from "../../../src/backends/index.ts";
 
 const watch = { labels: [{ id: "neutral", words: ["neutral"] }, { id: "entailment", words: ["entailment"] }], refusalOnsets: ["I'm sorry", "Sorry", "I cannot"] };
 // [text, @1, @2]
@@ -28,4 +30,10 @@ test("first-sentence@2 reads past up to two short neutral openings; first-senten
   assert.deepEqual(EARLY_STOP_RULES, ["first-sentence@1", "first-sentence@2"]);
   assert.equal(earlyStopRule("first-sentence@2"), FIRST_SENTENCE_V2);
   assert.equal(earlyStopRule("nope"), undefined);
+});
+
+test("the study file accepts exactly the released early-stop rules, and a backend refuses an unknown one", async () => {
+  assert.deepEqual([...EARLY_STOP_NAMES], [...EARLY_STOP_RULES]);
+  // the name is part of trial ids: a typo must not silently run the default rule (no model is loaded: it fails first)
+  await assert.rejects(loadBackend("/nonexistent/model.gguf", { earlyStop: "first-sentence@9" }), /unknown early-stop rule 'first-sentence@9'/);
 });
